@@ -1,0 +1,95 @@
+//! The crate's error enums.
+//!
+//! Each enum says what was wrong with the input, never the input's secret
+//! bytes: passwords, NT hashes and keys do not appear in any message.
+
+/// A `Result` whose error is the derivation core's [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// What went wrong in a derivation or while building a secret or a salt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A PBKDF2 iteration count of zero was given; the minimum is one.
+    #[error("iteration count must be at least 1")]
+    ZeroIterations,
+    /// An Active Directory account password is longer than Windows allows.
+    #[error("password is {units} UTF-16 units long; Active Directory allows at most {max}")]
+    PasswordTooLong {
+        /// Length of the rejected password, in UTF-16 code units.
+        units: usize,
+        /// The limit that applies.
+        max: usize,
+    },
+    /// Raw UTF-16LE password bytes of odd length.
+    #[error("UTF-16LE password has an odd number of bytes ({len})")]
+    OddUtf16Length {
+        /// Length of the rejected buffer in bytes.
+        len: usize,
+    },
+    /// An account attribute needed to build a salt is empty or unusable.
+    #[error("cannot build a salt: {attribute} is empty")]
+    EmptyAttribute {
+        /// LDAP name of the attribute (`sAMAccountName`, `userPrincipalName`, …).
+        attribute: &'static str,
+    },
+    /// A byte string that must have a fixed length does not.
+    #[error("{what} must be {expected} bytes, got {found}")]
+    WrongLength {
+        /// What was being built (`NT hash`, `AES256 key`, …).
+        what: &'static str,
+        /// The required length.
+        expected: usize,
+        /// The given length.
+        found: usize,
+    },
+    /// The key length does not match the encryption type.
+    #[error("encryption type {etype} is not derived from a password by this crate")]
+    UnsupportedEncryptionType {
+        /// The Kerberos encryption type number.
+        etype: i32,
+    },
+    /// The operating system's random number generator failed.
+    #[error("the operating system's random number generator failed")]
+    RandomSource,
+    /// An OrgId hash string is malformed.
+    #[error("malformed OrgId hash: {0}")]
+    OrgId(#[from] OrgIdError),
+}
+
+/// Which part of a `v1;PPH1_MD4,<salt>,<iterations>,<hash>;` string is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrgIdError {
+    /// The string does not start with `v1;PPH1_MD4,`.
+    #[error("does not start with \"v1;PPH1_MD4,\"")]
+    WrongPrefix,
+    /// The string does not end with `;`.
+    #[error("missing the terminating ';'")]
+    MissingTerminator,
+    /// Not exactly three comma-separated fields after the prefix.
+    #[error("expected 3 fields (salt, iterations, hash), found {found}")]
+    FieldCount {
+        /// Number of fields found.
+        found: usize,
+    },
+    /// A field holds a character that is not a hexadecimal digit.
+    #[error("{field} is not hexadecimal")]
+    NotHex {
+        /// `salt` or `hash`.
+        field: &'static str,
+    },
+    /// A hex field decodes to the wrong number of bytes.
+    #[error("{field} must be {expected} hex digits, got {found}")]
+    WrongLength {
+        /// `salt` or `hash`.
+        field: &'static str,
+        /// Required number of hex digits.
+        expected: usize,
+        /// Number of characters found.
+        found: usize,
+    },
+    /// The iteration count is not a decimal number between 1 and 2^32-1.
+    #[error("iteration count is not a positive 32-bit decimal number")]
+    BadIterations,
+}
