@@ -93,3 +93,57 @@ pub enum OrgIdError {
     #[error("iteration count is not a positive 32-bit decimal number")]
     BadIterations,
 }
+
+/// What is wrong with an account handed to the sync engine. Never holds a
+/// secret: it names the attribute, not its value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AccountError {
+    /// `objectGUID` is not a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` or 16 bytes).
+    #[error("objectGUID is not a GUID")]
+    InvalidObjectGuid,
+    /// A cleartext password is longer than AD allows.
+    #[error("password is {units} UTF-16 units long; Active Directory allows at most {max}")]
+    PasswordTooLong {
+        /// Length in UTF-16 code units.
+        units: usize,
+        /// AD's limit.
+        max: usize,
+    },
+    /// A stored credential attribute could not be used.
+    #[error("{attribute} is malformed: {reason}")]
+    MalformedAttribute {
+        /// LDAP attribute name (`unicodePwd`, `supplementalCredentials`).
+        attribute: &'static str,
+        /// What was wrong (no secret bytes).
+        reason: String,
+    },
+}
+
+/// A directory snapshot (JSON) that cannot be loaded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The text is not JSON of the snapshot's shape.
+    #[error("snapshot is not valid JSON at line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's description (no input echoed beyond field names).
+        message: String,
+    },
+    /// One account's field is missing or wrong.
+    #[error("forest {forest:?}, account {account:?}: field {field:?} {reason}")]
+    InvalidField {
+        /// The forest's connector name.
+        forest: String,
+        /// The account (`sAMAccountName`, or its index when that is missing).
+        account: String,
+        /// The JSON field name.
+        field: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+}

@@ -1,0 +1,311 @@
+//! What the engine reads from the source and what it hands to the transport.
+//!
+//! A [`SourceAccount`] is one account as the source read it: identity,
+//! scope attributes, the change's USN and its credentials, either cleartext
+//! (a password-change event) or as AD stores them. An [`UpdateRequest`] is an
+//! in-scope account the engine decided to send; [`UpdateRequest::prepare`]
+//! turns it into the [`CredentialUpdate`] a transport carries, computing the
+//! OrgId hash with a fresh salt. Preparing is the expensive step (PBKDF2), so
+//! it lives outside the state machine where a driver can spread it over cores.
+
+use core::fmt;
+
+use base64::Engine as _;
+
+use crate::crypto::{Iterations, Salt, aes_keys, nt_hash};
+use crate::error::{AccountError, Result};
+use crate::secret::{KerberosKey, NtHash, OrgIdHash, Password};
+
+/// An AD `objectGUID`, held as AD stores it: the byte order of .NET's
+/// `Guid.ToByteArray` (first three fields little-endian).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectGuid([u8; 16]);
+
+impl ObjectGuid {
+    /// A GUID from the 16 bytes of the `objectGUID` attribute.
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+
+    /// Parses the registry form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`
+    /// (either case, optional braces) into AD's byte order.
+    pub fn parse(text: &str) -> core::result::Result<Self, AccountError> {
+        let bad = || AccountError::InvalidObjectGuid;
+        let text = text
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(text);
+        let groups: Vec<&str> = text.split('-').collect();
+        let [a, b, c, d, e] = groups[..] else {
+            return Err(bad());
+        };
+        if [a.len(), b.len(), c.len(), d.len(), e.len()] != [8, 4, 4, 4, 12] {
+            return Err(bad());
+        }
+        let mut big_endian = [0u8; 16];
+        let hex: String = [a, b, c, d, e].concat();
+        base16ct::mixed::decode(&hex, &mut big_endian).map_err(|_| bad())?;
+        let mut bytes = big_endian;
+        bytes[0..4].reverse();
+        bytes[4..6].reverse();
+        bytes[6..8].reverse();
+        Ok(Self(bytes))
+    }
+
+    /// The bytes in AD's (`Guid.ToByteArray`) order.
+    pub const fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// The source anchor Entra ID shows as ImmutableId: standard base64 of
+    /// the bytes in AD's order.
+    pub fn source_anchor(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+}
+
+impl fmt::Display for ObjectGuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.0;
+        write!(
+            f,
+            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-",
+            b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9]
+        )?;
+        b[10..].iter().try_for_each(|x| write!(f, "{x:02x}"))
+    }
+}
+
+impl fmt::Debug for ObjectGuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ObjectGuid({self})")
+    }
+}
+
+/// Kerberos keys as AD stored them with the salt and iteration count used
+/// when the password was set (from `supplementalCredentials`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredKerberosKeys {
+    /// The salt stored with the keys (`DefaultSalt`); never recomputed.
+    pub salt: Salt,
+    /// The stored iteration count.
+    pub iterations: Iterations,
+    /// The current keys, in stored order.
+    pub keys: Vec<KerberosKey>,
+}
+
+/// An account's credentials as AD stores them: the NT hash (`unicodePwd`)
+/// and, when present, the Kerberos keys from `supplementalCredentials`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCredentials {
+    /// The NT hash from `unicodePwd`.
+    pub nt_hash: NtHash,
+    /// The current Kerberos keys, if AD stored any.
+    pub kerberos: Option<StoredKerberosKeys>,
+}
+
+/// How an account's password arrives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccountCredentials {
+    /// Cleartext from a password-change event; the engine derives the NT
+    /// hash and AES keys with the salt AD's rules give the account now.
+    Cleartext(Password),
+    /// As AD stores them; the stored salt and keys are used as they are.
+    Stored(StoredCredentials),
+}
+
+/// One account as the source read it.
+#[derive(Clone, Debug)]
+pub struct SourceAccount {
+    /// `objectGUID`.
+    pub object_guid: ObjectGuid,
+    /// `distinguishedName`, for logs.
+    pub distinguished_name: String,
+    /// The most specific `objectClass` (`user`, `computer`, `inetOrgPerson`, …).
+    pub object_class: String,
+    /// `sAMAccountName`, for logs.
+    pub sam_account_name: String,
+    /// `userPrincipalName`, if set.
+    pub user_principal_name: Option<String>,
+    /// `userAccountControl`.
+    pub user_account_control: u32,
+    /// `pwdLastSet` (FILETIME; `0` means "must change password at next logon").
+    pub pwd_last_set: i64,
+    /// `adminDescription`, if set.
+    pub admin_description: Option<String>,
+    /// `isCriticalSystemObject`.
+    pub is_critical_system_object: bool,
+    /// The USN of the change that produced this read.
+    pub usn: u64,
+    /// The password, cleartext or as stored.
+    pub credentials: AccountCredentials,
+}
+
+/// A domain partition of the source connector: one naming context, with
+/// the names AD's salt rules need.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PartitionInfo {
+    /// The partition's name as the host knows it (e.g. `DC=onprem,DC=contoso,DC=com`).
+    pub name: String,
+    /// DNS domain name (`onprem.contoso.com`).
+    pub dns_domain: String,
+    /// Kerberos realm (`ONPREM.CONTOSO.COM`).
+    pub realm: String,
+}
+
+/// The legacy credentials Domain Services needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegacyCredentials {
+    /// The NT hash sent (random when the managed domain does not sync NTLM passwords).
+    pub nt_hash: NtHash,
+    /// The Kerberos keys with their salt, if any.
+    pub kerberos: Option<StoredKerberosKeys>,
+}
+
+/// One credential update, as a transport carries it to the target connector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialUpdate {
+    /// The source anchor (ImmutableId): base64 of the `objectGUID` bytes.
+    pub source_anchor: String,
+    /// `distinguishedName`, for logs.
+    pub distinguished_name: String,
+    /// `sAMAccountName`, for logs.
+    pub sam_account_name: String,
+    /// The change's USN.
+    pub usn: u64,
+    /// What Entra ID stores: the OrgId hash of the real NT hash, fresh salt.
+    pub org_id: OrgIdHash,
+    /// NT hash and Kerberos keys for Domain Services.
+    pub legacy: LegacyCredentials,
+    /// The user must change the password at next logon.
+    pub force_change_on_logon: bool,
+}
+
+/// Where an update's legacy credentials come from.
+#[derive(Clone, Debug)]
+pub(crate) enum RequestCredentials {
+    /// Derive from cleartext with this salt (AD's rules, at change time).
+    Cleartext { password: Password, salt: Salt },
+    /// Use as stored.
+    Stored(StoredCredentials),
+}
+
+/// An in-scope account the engine decided to send; prepare it into a
+/// [`CredentialUpdate`] with [`UpdateRequest::prepare`].
+#[derive(Clone, Debug)]
+pub struct UpdateRequest {
+    pub(crate) object_guid: ObjectGuid,
+    pub(crate) distinguished_name: String,
+    pub(crate) sam_account_name: String,
+    pub(crate) usn: u64,
+    pub(crate) credentials: RequestCredentials,
+    pub(crate) force_change_on_logon: bool,
+    pub(crate) send_real_nt_hash: bool,
+    pub(crate) org_id_iterations: Iterations,
+}
+
+impl UpdateRequest {
+    /// The account's `objectGUID`.
+    pub fn object_guid(&self) -> ObjectGuid {
+        self.object_guid
+    }
+
+    /// The change's USN.
+    pub fn usn(&self) -> u64 {
+        self.usn
+    }
+
+    /// `sAMAccountName`, for logs.
+    pub fn sam_account_name(&self) -> &str {
+        &self.sam_account_name
+    }
+
+    /// `distinguishedName`, for logs.
+    pub fn distinguished_name(&self) -> &str {
+        &self.distinguished_name
+    }
+
+    /// Derives what the request needs (cleartext: NT hash and AES keys),
+    /// computes the OrgId hash from the real NT hash with a fresh random
+    /// salt, and replaces the legacy NT hash with a random one when the
+    /// managed domain does not sync NTLM passwords.
+    ///
+    /// Fails only when the operating system's random source fails.
+    pub fn prepare(&self) -> Result<CredentialUpdate> {
+        let (real_nt_hash, kerberos) = match &self.credentials {
+            RequestCredentials::Cleartext { password, salt } => {
+                let keys = aes_keys(password, salt, Iterations::KERBEROS_DEFAULT);
+                (
+                    nt_hash(password),
+                    Some(StoredKerberosKeys {
+                        salt: salt.clone(),
+                        iterations: Iterations::KERBEROS_DEFAULT,
+                        keys: vec![keys.aes256, keys.aes128],
+                    }),
+                )
+            }
+            RequestCredentials::Stored(stored) => (stored.nt_hash.clone(), stored.kerberos.clone()),
+        };
+        let org_id = OrgIdHash::generate(&real_nt_hash, self.org_id_iterations)?;
+        let nt_hash = if self.send_real_nt_hash {
+            real_nt_hash
+        } else {
+            random_nt_hash()?
+        };
+        Ok(CredentialUpdate {
+            source_anchor: self.object_guid.source_anchor(),
+            distinguished_name: self.distinguished_name.clone(),
+            sam_account_name: self.sam_account_name.clone(),
+            usn: self.usn,
+            org_id,
+            legacy: LegacyCredentials { nt_hash, kerberos },
+            force_change_on_logon: self.force_change_on_logon,
+        })
+    }
+}
+
+fn random_nt_hash() -> Result<NtHash> {
+    let mut bytes = zeroize::Zeroizing::new([0u8; 16]);
+    getrandom::fill(&mut bytes[..]).map_err(|_| crate::Error::RandomSource)?;
+    Ok(NtHash::from_bytes(*bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expected values from Python's `uuid.UUID(s).bytes_le` (the .NET
+    // `Guid.ToByteArray` order) and `base64.b64encode`.
+    #[test]
+    fn guid_text_to_ad_bytes_and_anchor() {
+        let g = ObjectGuid::parse("00112233-4455-6677-8899-aabbccddeeff").unwrap();
+        assert_eq!(
+            g.as_bytes(),
+            &[
+                0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+                0xee, 0xff
+            ]
+        );
+        assert_eq!(g.source_anchor(), "MyIRAFVEd2aImaq7zN3u/w==");
+        let g = ObjectGuid::parse("{F5C2C1D8-6F4B-4F5E-9C1A-0B2D3E4F5A6B}").unwrap();
+        assert_eq!(g.source_anchor(), "2MHC9UtvXk+cGgstPk9aaw==");
+        assert_eq!(g.to_string(), "f5c2c1d8-6f4b-4f5e-9c1a-0b2d3e4f5a6b");
+    }
+
+    #[test]
+    fn malformed_guids_are_rejected() {
+        for bad in [
+            "",
+            "00112233-4455-6677-8899",
+            "0011223-34455-6677-8899-aabbccddeeff",
+            "g0112233-4455-6677-8899-aabbccddeeff",
+        ] {
+            assert_eq!(
+                ObjectGuid::parse(bad),
+                Err(AccountError::InvalidObjectGuid),
+                "{bad}"
+            );
+        }
+    }
+}

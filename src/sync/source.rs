@@ -1,0 +1,68 @@
+//! The source trait: what the host reads from the directory.
+
+use super::credential::{PartitionInfo, SourceAccount};
+use super::cursor::Cursor;
+
+/// One item of a source stream.
+#[derive(Clone, Debug)]
+pub enum SourceItem {
+    /// An account (a full-sync candidate, or a changed account).
+    Account(SourceAccount),
+    /// Every account of this partition up to here has been handed over:
+    /// once they all have final results, resuming from this cursor loses
+    /// nothing. Sources emit one per page and one at the end of a stream.
+    Checkpoint(Cursor),
+}
+
+/// A lazily read stream of source items; errors are the host's own type.
+pub type SourceStream<'a, E> = Box<dyn Iterator<Item = Result<SourceItem, E>> + 'a>;
+
+/// What the host implements to read accounts from a source connector
+/// (one AD forest). Streams are pulled one item at a time, so a full sync
+/// of any directory size needs memory for a batch, not for the directory.
+pub trait ChangeSource {
+    /// The host's error type, carried through the driver unchanged.
+    type Error: std::error::Error + 'static;
+
+    /// The domain partitions to sync.
+    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, Self::Error>;
+
+    /// Every account of the partition, for a full sync, ending with a
+    /// checkpoint from which incremental sync continues. Checkpoints along
+    /// the way let a full sync resume where it stopped.
+    fn full_sync(
+        &mut self,
+        partition: &PartitionInfo,
+    ) -> Result<SourceStream<'_, Self::Error>, Self::Error>;
+
+    /// Accounts changed since `cursor` (a checkpoint this source emitted),
+    /// in USN order, with checkpoints.
+    fn changes_since(
+        &mut self,
+        partition: &PartitionInfo,
+        cursor: &Cursor,
+    ) -> Result<SourceStream<'_, Self::Error>, Self::Error>;
+}
+
+impl<S: ChangeSource + ?Sized> ChangeSource for Box<S> {
+    type Error = S::Error;
+
+    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, Self::Error> {
+        (**self).partitions()
+    }
+
+    fn full_sync(
+        &mut self,
+        partition: &PartitionInfo,
+    ) -> Result<SourceStream<'_, Self::Error>, Self::Error> {
+        (**self).full_sync(partition)
+    }
+
+    fn changes_since(
+        &mut self,
+        partition: &PartitionInfo,
+        cursor: &Cursor,
+    ) -> Result<SourceStream<'_, Self::Error>, Self::Error> {
+        (**self).changes_since(partition, cursor)
+    }
+}
