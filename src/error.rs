@@ -147,3 +147,37 @@ pub enum SnapshotError {
         reason: String,
     },
 }
+
+/// Why the blocking sync driver stopped. Host errors are carried as they are.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError<S, C>
+where
+    S: std::error::Error + 'static,
+    C: std::error::Error + 'static,
+{
+    /// The source could not list its partitions.
+    #[error("source connector {connector:?} failed to list partitions")]
+    Source {
+        /// Source connector name.
+        connector: String,
+        /// The host's error.
+        #[source]
+        source: S,
+    },
+    /// A cursor could not be loaded, saved or discarded.
+    #[error("cursor store failed for connector {connector:?}")]
+    CursorStore {
+        /// Source connector name.
+        connector: String,
+        /// The host's error.
+        #[source]
+        source: C,
+    },
+    /// Preparing a credential update failed (the OS random source).
+    #[error("preparing credential updates failed")]
+    Prepare(#[source] Error),
+    /// The engine refused an input (a driver bug).
+    #[error("sync engine refused an input")]
+    Channel(#[source] crate::sync::ChannelError),
+}

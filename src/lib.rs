@@ -18,5 +18,5 @@ pub mod sync;
 pub use crypto::{
     AccountSaltAttributes, AesKeys, Iterations, Salt, aes_keys, nt_hash, org_id_hash, string_to_key,
 };
-pub use error::{AccountError, Error, OrgIdError, Result, SnapshotError};
+pub use error::{AccountError, DriverError, Error, OrgIdError, Result, SnapshotError};
 pub use secret::{EncryptionType, KerberosKey, NtHash, OrgIdHash, Password};

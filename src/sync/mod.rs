@@ -8,8 +8,10 @@
 
 mod credential;
 mod cursor;
+mod driver;
 mod engine;
 mod event;
+pub mod reference;
 mod scope;
 mod source;
 mod transport;
@@ -19,6 +21,7 @@ pub use credential::{
     SourceAccount, StoredCredentials, StoredKerberosKeys, UpdateRequest,
 };
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
+pub use driver::{Clock, Driver, Observer, RunOutcome, SystemClock, VirtualClock, prepare_batch};
 pub use engine::{
     Backoff, Channel, ChannelConfig, ChannelError, MAX_BATCH_SIZE, OutgoingBatch, PartitionHandle,
     PartitionStatus, ReadMode, StatusChange,
