@@ -632,7 +632,8 @@ impl Channel {
         track.counts.read += 1;
         self.cycle.counts.read += 1;
         let read = track.counts.read;
-        if track.mode == ReadMode::Full && read % self.config.progress_interval.max(1) == 0 {
+        if track.mode == ReadMode::Full && read.is_multiple_of(self.config.progress_interval.max(1))
+        {
             self.progress_event(index);
         }
         let request = match self.config.scope.decide(&account) {
@@ -745,10 +746,8 @@ impl Channel {
             Some((entry.partition, entry.seq))
         } else {
             let replaced = slot.waiting.replace(entry);
-            if let Some(old) = &replaced {
-                if old.retry_at.is_some() {
-                    self.retrying -= 1;
-                }
+            if replaced.as_ref().is_some_and(|old| old.retry_at.is_some()) {
+                self.retrying -= 1;
             }
             replaced.map(|old| (old.partition, old.seq))
         };

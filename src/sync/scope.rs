@@ -88,12 +88,13 @@ impl ScopePolicy {
         if self.skip_disabled && account.user_account_control & UF_ACCOUNTDISABLE != 0 {
             return ScopeDecision::Skip(SkipReason::Disabled);
         }
-        if let (Some(filtered), Some(description)) =
-            (&self.filtered_admin_description, &account.admin_description)
-        {
-            if filtered.eq_ignore_ascii_case(description) {
-                return ScopeDecision::Skip(SkipReason::PhsFiltered);
-            }
+        let filtered = self
+            .filtered_admin_description
+            .as_ref()
+            .zip(account.admin_description.as_ref())
+            .is_some_and(|(filtered, description)| filtered.eq_ignore_ascii_case(description));
+        if filtered {
+            return ScopeDecision::Skip(SkipReason::PhsFiltered);
         }
         if self
             .service_account_prefixes

@@ -1,0 +1,141 @@
+//! Full sync, then incremental sync, on the in-memory source and transport.
+
+mod sync_support;
+
+use hashsync::sync::reference::{InMemorySource, InMemoryTransport};
+use hashsync::sync::{
+    ChannelConfig, Driver, Event, InMemoryCursorStore, PartitionStatus, RunOutcome, VirtualClock,
+};
+use hashsync::{EncryptionType, NtHash, Password};
+use sync_support::*;
+
+fn key_hex(update: &hashsync::sync::CredentialUpdate, etype: EncryptionType) -> String {
+    let keys = &update.legacy.kerberos.as_ref().unwrap().keys;
+    keys.iter()
+        .find(|k| k.etype() == etype)
+        .unwrap()
+        .to_hex()
+        .to_string()
+}
+
+#[test]
+fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
+    let vectors = user_vectors();
+    assert!(vectors.len() >= 5);
+    let accounts = vectors
+        .iter()
+        .enumerate()
+        .map(|(i, v)| cleartext_user(i as u32 + 1, v, 100 + i as u64))
+        .collect();
+    let directory = directory_with(accounts);
+    let source = InMemorySource::new(directory.clone()).with_page_size(2);
+    let mut transport = InMemoryTransport::new();
+    let mut cursors = InMemoryCursorStore::new();
+    let mut recorder = Recorder::default();
+
+    let mut driver = Driver::with_clock(
+        &mut transport,
+        &mut cursors,
+        VirtualClock::new(),
+        &mut recorder,
+    );
+    driver.set_threads(2);
+    driver
+        .start_channel(ChannelConfig::new(AD, AAD), source.clone(), false)
+        .unwrap();
+    assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
+
+    // Every vector user arrived with the Samba DC's NT hash, salt and AES keys.
+    for (i, v) in vectors.iter().enumerate() {
+        let anchor = guid(i as u32 + 1).source_anchor();
+        let update = driver.transport().get(AAD, &anchor).unwrap();
+        assert_eq!(
+            update.legacy.nt_hash.to_hex().as_str(),
+            v.nt_hash_hex,
+            "{}",
+            v.id
+        );
+        let kerberos = update.legacy.kerberos.as_ref().unwrap();
+        assert_eq!(
+            hex::encode(kerberos.salt.as_bytes()),
+            v.salt_hex,
+            "{}",
+            v.id
+        );
+        assert_eq!(
+            key_hex(update, EncryptionType::AES256_CTS_HMAC_SHA1_96),
+            v.aes256_hex
+        );
+        assert_eq!(
+            key_hex(update, EncryptionType::AES128_CTS_HMAC_SHA1_96),
+            v.aes128_hex
+        );
+        let nt = NtHash::from_hex(&v.nt_hash_hex).unwrap();
+        assert!(update.org_id.verify_nt_hash(&nt), "{}", v.id);
+        assert_eq!(update.org_id.iterations(), 1000);
+        assert_eq!(update.usn, 100 + i as u64);
+        assert!(!update.force_change_on_logon);
+        assert_eq!(update.sam_account_name, v.sam);
+    }
+    assert_eq!(driver.transport().len(), vectors.len());
+    assert_eq!(driver.transport().log().len(), vectors.len());
+    let (_, _, _) = driver.into_parts();
+    let high = directory.lock().unwrap().highest_usn();
+    assert_eq!(
+        cursors.get(AD, &partition().name).unwrap().as_bytes(),
+        format!("U:{high}").as_bytes()
+    );
+    let ids = recorder.ids();
+    for id in [617, 618, 620, 622, 650, 651, 654, 656, 657] {
+        assert!(ids.contains(&id), "event {id} missing: {ids:?}");
+    }
+    assert!(recorder.events.iter().any(|e| matches!(
+        e,
+        Event::DomainFullSyncCompleted { read, synced, .. } if *read == vectors.len() as u64 && *synced == vectors.len() as u64
+    )));
+    assert_eq!(
+        recorder.statuses.last().unwrap().1.status,
+        PartitionStatus::Successful
+    );
+
+    // Two password changes, then an incremental cycle: only those two travel.
+    let new_password = "Incremental-Change-1";
+    let usn = directory
+        .lock()
+        .unwrap()
+        .set_password(guid(1), Password::new(new_password))
+        .unwrap();
+    directory
+        .lock()
+        .unwrap()
+        .set_password(guid(3), Password::new("Another-Change-2"))
+        .unwrap();
+    let mut recorder = Recorder::default();
+    let mut driver = Driver::with_clock(
+        &mut transport,
+        &mut cursors,
+        VirtualClock::new(),
+        &mut recorder,
+    );
+    driver
+        .start_channel(ChannelConfig::new(AD, AAD), source, false)
+        .unwrap();
+    assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
+    drop(driver);
+    assert_eq!(transport.log().len(), vectors.len() + 2);
+    let update = transport.get(AAD, &guid(1).source_anchor()).unwrap();
+    assert_eq!(update.usn, usn);
+    let expected = hashsync::nt_hash(&Password::new(new_password));
+    assert_eq!(update.legacy.nt_hash, expected);
+    assert!(update.org_id.verify_password(&Password::new(new_password)));
+    // The salt is still the UPN-based one AD uses for vector 1.
+    assert_eq!(
+        hex::encode(update.legacy.kerberos.as_ref().unwrap().salt.as_bytes()),
+        vectors[0].salt_hex
+    );
+    assert!(
+        !recorder.ids().contains(&617),
+        "incremental is not a full sync"
+    );
+    assert!(recorder.ids().contains(&654));
+}
