@@ -1,0 +1,296 @@
+//! Every scope rule, through the whole pipeline and on the policy alone.
+
+mod sync_support;
+
+use hashsync::sync::reference::{InMemorySource, InMemoryTransport};
+use hashsync::sync::{
+    AccountCredentials, ChannelConfig, Driver, Event, InMemoryCursorStore, ScopeDecision,
+    ScopePolicy, SkipReason, SourceAccount, VirtualClock,
+};
+use hashsync::{NtHash, Password};
+use sync_support::*;
+
+fn base(n: u32, sam: &str) -> SourceAccount {
+    cleartext_user(n, &user_vectors()[0], u64::from(n)).tap(|a| {
+        a.sam_account_name = sam.to_owned();
+        a.user_principal_name = None;
+    })
+}
+
+trait Tap: Sized {
+    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
+        f(&mut self);
+        self
+    }
+}
+impl<T> Tap for T {}
+
+/// Accounts, each excluded by exactly one rule, plus two in scope.
+fn cases() -> Vec<(SourceAccount, Option<SkipReason>)> {
+    vec![
+        (base(1, "plain"), None),
+        (
+            base(2, "disabled").tap(|a| a.user_account_control = 0x202),
+            Some(SkipReason::Disabled),
+        ),
+        (
+            base(3, "filtered").tap(|a| a.admin_description = Some("PHSFiltered".into())),
+            Some(SkipReason::PhsFiltered),
+        ),
+        (
+            base(4, "MSOL_0a1b2c3d4e5f"),
+            Some(SkipReason::SyncServiceAccount),
+        ),
+        (
+            base(5, "AAD_7c1e9a0b2d3f"),
+            Some(SkipReason::SyncServiceAccount),
+        ),
+        (
+            base(6, "krbtgt").tap(|a| a.is_critical_system_object = true),
+            Some(SkipReason::CriticalSystemObject),
+        ),
+        (
+            base(7, "mustchange").tap(|a| a.pwd_last_set = 0),
+            Some(SkipReason::MustChangePassword),
+        ),
+        (
+            base(8, "WKS01$").tap(|a| a.object_class = "computer".into()),
+            Some(SkipReason::ObjectClass),
+        ),
+        (
+            base(9, "described").tap(|a| a.admin_description = Some("User_Something".into())),
+            None,
+        ),
+    ]
+}
+
+#[test]
+fn policy_applies_each_default_rule() {
+    let policy = ScopePolicy::default();
+    for (account, expected) in cases() {
+        let decision = policy.decide(&account);
+        match expected {
+            Some(reason) => assert_eq!(
+                decision,
+                ScopeDecision::Skip(reason),
+                "{}",
+                account.sam_account_name
+            ),
+            None => assert_eq!(
+                decision,
+                ScopeDecision::Sync {
+                    force_change_on_logon: false
+                },
+                "{}",
+                account.sam_account_name
+            ),
+        }
+    }
+    // Case-insensitive where AD is.
+    let odd_case = base(10, "msol_abc").tap(|a| {
+        a.object_class = "User".into();
+        a.admin_description = Some("phsfiltered".into());
+    });
+    assert_eq!(
+        policy.decide(&odd_case),
+        ScopeDecision::Skip(SkipReason::PhsFiltered)
+    );
+}
+
+#[test]
+fn must_change_password_synced_with_flag_when_tenant_feature_is_on() {
+    let policy = ScopePolicy {
+        force_password_change_on_logon: true,
+        ..ScopePolicy::default()
+    };
+    let account = base(7, "mustchange").tap(|a| a.pwd_last_set = 0);
+    assert_eq!(
+        policy.decide(&account),
+        ScopeDecision::Sync {
+            force_change_on_logon: true
+        }
+    );
+    let normal = base(1, "plain");
+    assert_eq!(
+        policy.decide(&normal),
+        ScopeDecision::Sync {
+            force_change_on_logon: false
+        }
+    );
+}
+
+#[test]
+fn rules_are_configurable() {
+    let policy = ScopePolicy {
+        object_classes: vec!["user".into(), "inetOrgPerson".into()],
+        skip_disabled: false,
+        filtered_admin_description: None,
+        service_account_prefixes: vec![],
+        skip_critical_system_objects: false,
+        force_password_change_on_logon: false,
+    };
+    for (account, expected) in cases() {
+        let decision = policy.decide(&account);
+        let still_out = matches!(
+            expected,
+            Some(SkipReason::MustChangePassword | SkipReason::ObjectClass)
+        );
+        assert_eq!(
+            matches!(decision, ScopeDecision::Skip(_)),
+            still_out,
+            "{}",
+            account.sam_account_name
+        );
+    }
+    let person = base(11, "person").tap(|a| a.object_class = "inetOrgPerson".into());
+    assert!(matches!(policy.decide(&person), ScopeDecision::Sync { .. }));
+}
+
+fn sync(accounts: Vec<SourceAccount>, config: ChannelConfig) -> (InMemoryTransport, Recorder) {
+    let source = InMemorySource::new(directory_with(accounts));
+    let mut transport = InMemoryTransport::new();
+    let mut recorder = Recorder::default();
+    let mut driver = Driver::with_clock(
+        &mut transport,
+        InMemoryCursorStore::new(),
+        VirtualClock::new(),
+        &mut recorder,
+    );
+    driver.start_channel(config, source, false).unwrap();
+    driver.run_cycle().unwrap();
+    drop(driver);
+    (transport, recorder)
+}
+
+#[test]
+fn pipeline_sends_only_in_scope_accounts_and_reports_the_rest() {
+    let cases = cases();
+    let accounts = cases.iter().map(|(a, _)| a.clone()).collect();
+    let (transport, recorder) = sync(accounts, ChannelConfig::new(AD, AAD));
+    for (account, expected) in &cases {
+        let anchor = account.object_guid.source_anchor();
+        assert_eq!(
+            transport.get(AAD, &anchor).is_some(),
+            expected.is_none(),
+            "{}",
+            account.sam_account_name
+        );
+        if let Some(reason) = expected {
+            assert!(recorder.events.iter().any(|e| matches!(
+                e,
+                Event::AccountSkipped { source_anchor, reason: r, .. } if *source_anchor == anchor && r == reason
+            )));
+        }
+    }
+    assert_eq!(transport.len(), 2);
+}
+
+#[test]
+fn force_change_flag_travels_with_the_update() {
+    let mut config = ChannelConfig::new(AD, AAD);
+    config.scope.force_password_change_on_logon = true;
+    let account = base(7, "mustchange").tap(|a| a.pwd_last_set = 0);
+    let anchor = account.object_guid.source_anchor();
+    let (transport, recorder) = sync(vec![account, base(1, "plain")], config);
+    assert!(transport.get(AAD, &anchor).unwrap().force_change_on_logon);
+    assert!(
+        !transport
+            .get(AAD, &guid(1).source_anchor())
+            .unwrap()
+            .force_change_on_logon
+    );
+    assert!(recorder.events.iter().any(|e| matches!(
+        e,
+        Event::PasswordChangeRequest { source_anchor, force_change_on_logon: true, .. } if *source_anchor == anchor
+    )));
+}
+
+#[test]
+fn without_ntlm_sync_the_nt_hash_is_random_but_org_id_comes_from_the_real_one() {
+    let v = &user_vectors()[0];
+    let real = NtHash::from_hex(&v.nt_hash_hex).unwrap();
+    let mut config = ChannelConfig::new(AD, AAD);
+    config.sync_ntlm_passwords = false;
+    let accounts = vec![cleartext_user(1, v, 1), cleartext_user(2, v, 2)];
+    let (transport, _) = sync(accounts, config);
+    let first = transport.get(AAD, &guid(1).source_anchor()).unwrap();
+    let second = transport.get(AAD, &guid(2).source_anchor()).unwrap();
+    assert_ne!(first.legacy.nt_hash, real);
+    assert_ne!(second.legacy.nt_hash, real);
+    assert_ne!(
+        first.legacy.nt_hash, second.legacy.nt_hash,
+        "fresh random per update"
+    );
+    assert!(first.org_id.verify_nt_hash(&real));
+    assert!(first.org_id.verify_password(&Password::new(&v.password)));
+    // The Kerberos keys are still the real ones.
+    let aes256 = &first.legacy.kerberos.as_ref().unwrap().keys[0];
+    assert_eq!(aes256.to_hex().as_str(), v.aes256_hex);
+}
+
+#[test]
+fn org_id_salt_is_fresh_per_update() {
+    let v = &user_vectors()[0];
+    let (transport, _) = sync(
+        vec![cleartext_user(1, v, 1), cleartext_user(2, v, 2)],
+        ChannelConfig::new(AD, AAD),
+    );
+    let a = transport.get(AAD, &guid(1).source_anchor()).unwrap();
+    let b = transport.get(AAD, &guid(2).source_anchor()).unwrap();
+    assert_ne!(a.org_id.salt(), b.org_id.salt());
+    assert_eq!(a.legacy.nt_hash, b.legacy.nt_hash);
+}
+
+#[test]
+fn overlong_cleartext_is_rejected_not_sent() {
+    let long = "x".repeat(257);
+    let account = base(1, "toolong")
+        .tap(|a| a.credentials = AccountCredentials::Cleartext(Password::new(&long)));
+    let (transport, recorder) = sync(vec![account], ChannelConfig::new(AD, AAD));
+    assert!(transport.is_empty());
+    let detail = recorder
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::AccountSkipped {
+                reason: SkipReason::InvalidInput,
+                detail,
+                ..
+            } => detail.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert!(detail.contains("257"), "{detail}");
+    assert!(!detail.contains("xxx"), "no secret in events");
+}
+
+#[test]
+fn events_never_contain_secrets_and_carry_numeric_ids() {
+    let vectors = user_vectors();
+    let accounts = vectors
+        .iter()
+        .enumerate()
+        .map(|(i, v)| cleartext_user(i as u32 + 1, v, i as u64 + 1))
+        .collect();
+    let (transport, recorder) = sync(accounts, ChannelConfig::new(AD, AAD));
+    let mut text = String::new();
+    for event in &recorder.events {
+        let json = serde_json::to_value(event).unwrap();
+        assert_eq!(json["id"].as_u64().unwrap(), u64::from(event.id()));
+        assert!((611..=659).contains(&event.id()));
+        text.push_str(&json.to_string());
+        text.push_str(&format!("{event:?}"));
+    }
+    for v in &vectors {
+        assert!(!text.contains(&v.password), "password leaked");
+        assert!(
+            !text.to_lowercase().contains(&v.nt_hash_hex),
+            "NT hash leaked"
+        );
+        assert!(!text.contains(&v.aes256_hex), "key leaked");
+    }
+    for (_, update) in transport.state() {
+        assert!(!text.contains(update.org_id.encode().as_str()));
+        assert!(!format!("{update:?}").contains(&update.legacy.nt_hash.to_hex().to_string()));
+    }
+}
