@@ -134,6 +134,14 @@ pub enum SnapshotError {
         /// The parser's description (no input echoed beyond field names).
         message: String,
     },
+    /// A field outside the accounts (tenant, forest) is missing or wrong.
+    #[error("field {field:?} {reason}")]
+    InvalidSetting {
+        /// The JSON path of the field (`tenant.sync_ntlm_passwords`, `forests[0].realm`).
+        field: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// One account's field is missing or wrong.
     #[error("forest {forest:?}, account {account:?}: field {field:?} {reason}")]
     InvalidField {

@@ -104,6 +104,22 @@ pub struct StoredCredentials {
     pub kerberos: Option<StoredKerberosKeys>,
 }
 
+impl StoredCredentials {
+    /// Credentials from AD's attributes: the NT hash (`unicodePwd`) and the
+    /// raw `supplementalCredentials` value, whose stored salt, iteration
+    /// count and current keys are taken as they are.
+    pub fn from_attributes(
+        nt_hash: NtHash,
+        supplemental_credentials: &[u8],
+    ) -> core::result::Result<Self, AccountError> {
+        let _ = (nt_hash, supplemental_credentials);
+        Err(AccountError::MalformedAttribute {
+            attribute: "supplementalCredentials",
+            reason: "parser not merged yet".to_owned(),
+        })
+    }
+}
+
 /// How an account's password arrives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

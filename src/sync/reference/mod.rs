@@ -6,11 +6,13 @@
 mod fault;
 mod jsonl;
 mod memory;
+mod snapshot;
 mod synthetic;
 mod transport;
 
 pub use fault::{FaultConfig, FaultInjectingTransport, FaultStats};
 pub use jsonl::JsonLinesTransport;
 pub use memory::{DEFAULT_PAGE_SIZE, InMemoryDirectory, InMemorySource, MemorySourceError};
+pub use snapshot::{ForestSnapshot, PasswordChange, Snapshot, SnapshotTenant};
 pub use synthetic::SyntheticSource;
 pub use transport::{Delivery, InMemoryTransport, NullTransport};
