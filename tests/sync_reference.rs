@@ -122,7 +122,8 @@ fn bad_snapshots_name_the_account_and_field() {
     fn account(j: &mut Value) -> &mut Value {
         &mut j["forests"][0]["accounts"][0]
     }
-    let cases: Vec<(Box<dyn FnOnce(&mut Value)>, &str)> = vec![
+    type Edit = Box<dyn FnOnce(&mut Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
         (
             Box::new(move |j| account(j)["object_guid"] = json!("not-a-guid")),
             "object_guid",
