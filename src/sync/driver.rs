@@ -124,7 +124,16 @@ struct ChannelRun<S> {
     full_sync: Option<FullSyncReason>,
 }
 
-/// The blocking driver. See the [module docs](self).
+/// A thin blocking driver: runs one or many channels over a source per
+/// channel, one transport and one cursor store.
+///
+/// Per cycle and channel it reads every partition (full sync or changes
+/// since the saved cursor), feeding the engine only while it wants input,
+/// so memory is bounded by the batch; prepares each batch with every core
+/// (the OrgId hash dominates the cost); sends it; hands the results back;
+/// persists each cursor commit at once. It then keeps sending retries,
+/// sleeping on its [`Clock`] until the engine's next timeout, until every
+/// channel is settled.
 pub struct Driver<S, T, C, K = SystemClock, O = ()> {
     channels: Vec<ChannelRun<S>>,
     transport: T,

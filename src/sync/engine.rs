@@ -263,7 +263,87 @@ struct CycleState {
     counts: Counts,
 }
 
-/// One channel's state machine. See the [module docs](self).
+/// The sans-I/O state machine of one channel (source connector -> target
+/// connector).
+///
+/// Like quinn-proto's `Connection`, a [`Channel`] owns no thread, clock,
+/// socket, file or random source. The host feeds it source items
+/// ([`Channel::handle_source_item`]), transport results
+/// ([`Channel::handle_batch_results`], [`Channel::handle_batch_error`]) and
+/// the time ([`Channel::handle_timeout`]), and pulls work: batches to send
+/// ([`Channel::poll_batch`]), cursors to persist ([`Channel::poll_commit`]),
+/// events ([`Channel::poll_event`]), partition status changes
+/// ([`Channel::poll_status`]) and when to wake it next
+/// ([`Channel::poll_timeout`]). Retry jitter comes from a seeded generator,
+/// so a run is reproducible.
+///
+/// Guarantees:
+/// - per account at most one update is in flight, and a newer change (by
+///   USN) is never overwritten by an older one: older queued changes are
+///   dropped, an older change that fails is not retried once a newer one
+///   waits;
+/// - a partition's cursor is committed only when every account the source
+///   emitted before it has a final result (stored, no-retry, or replaced by
+///   a newer change), so a restart from the persisted cursor loses nothing;
+/// - the retry queue is bounded; a failed change that does not fit is
+///   reported (event 655) and the partition's cursor is held where it was,
+///   so the change is read again next cycle.
+///
+/// Driving it by hand, as a host with its own runtime would:
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use hashsync::NtHash;
+/// use hashsync::sync::{
+///     AccountCredentials, Channel, ChannelConfig, Cursor, ItemResult, ObjectGuid,
+///     PartitionInfo, ReadMode, SourceAccount, SourceItem, StoredCredentials,
+/// };
+///
+/// let now = Instant::now();
+/// let mut channel = Channel::new(ChannelConfig::new("onprem.contoso.com", "aad"), now);
+/// let partition = channel.begin_partition(
+///     PartitionInfo {
+///         name: "DC=onprem,DC=contoso,DC=com".into(),
+///         dns_domain: "onprem.contoso.com".into(),
+///         realm: "ONPREM.CONTOSO.COM".into(),
+///     },
+///     ReadMode::Incremental,
+/// );
+/// let account = SourceAccount {
+///     object_guid: ObjectGuid::from_bytes([7; 16]),
+///     distinguished_name: "CN=alice,CN=Users,DC=onprem,DC=contoso,DC=com".into(),
+///     object_class: "user".into(),
+///     sam_account_name: "alice".into(),
+///     user_principal_name: None,
+///     user_account_control: 0x200,
+///     pwd_last_set: 1,
+///     admin_description: None,
+///     is_critical_system_object: false,
+///     usn: 42,
+///     credentials: AccountCredentials::Stored(StoredCredentials {
+///         nt_hash: NtHash::from_hex("fc525c9683e8fe067095ba2ddc971889")?,
+///         kerberos: None,
+///     }),
+/// };
+/// channel.handle_source_item(partition, SourceItem::Account(account))?;
+/// channel.handle_source_item(partition, SourceItem::Checkpoint(Cursor::new("usn:42")))?;
+/// channel.handle_source_end(partition)?;
+///
+/// let outgoing = channel.poll_batch(now).expect("one item ready");
+/// let batch = outgoing.prepare()?; // OrgId hash with a fresh salt
+/// assert_eq!(batch.updates[0].usn, 42);
+/// // ... send it; the target asks for a retry:
+/// channel.handle_batch_results(batch.id, &[ItemResult::FailedRetry], now)?;
+/// assert!(channel.poll_commit().is_none(), "not final yet");
+/// let wake = channel.poll_timeout();
+/// assert!(wake > now && wake <= now + Duration::from_secs(2));
+/// channel.handle_timeout(wake);
+/// let retry = channel.poll_batch(wake).expect("due");
+/// channel.handle_batch_results(retry.id, &[ItemResult::Success], wake)?;
+/// assert_eq!(channel.poll_commit().map(|c| c.cursor), Some(Cursor::new("usn:42")));
+/// assert!(channel.is_settled());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Channel {
     config: ChannelConfig,

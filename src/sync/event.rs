@@ -50,7 +50,18 @@ macro_rules! events {
             $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)?
         }
     )*) => {
-        /// One thing the engine reports. See the [module docs](self).
+        /// What the engine reports, with Entra Connect's numeric event ids.
+        ///
+        /// Every event names the source connector and carries structured fields a
+        /// host can log, show as progress or map to the Windows event log. No event
+        /// holds a secret: accounts appear by source anchor, DN and
+        /// `sAMAccountName` only. Serialising an [`Event`] gives a flat JSON object
+        /// with a numeric `"id"`, the variant's name as `"event"`, and its fields.
+        ///
+        /// Ids 611, 617–623 and 650–657 are Entra Connect's (domain error, full-sync
+        /// progress, batches, heartbeat, per-user request and result); 658 and 659
+        /// are this crate's, in the same range, for what Entra Connect logs only in
+        /// its trace files (skipped accounts, cursor commits).
         #[derive(Clone, Debug, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Event {

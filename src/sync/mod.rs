@@ -2,9 +2,53 @@
 //! and a thin blocking driver over the host's source and transport.
 //!
 //! Data flows one way: source -> scope -> credentials -> batches ->
-//! transport -> results -> cursor. [`Channel`] is the state machine;
-//! [`ChangeSource`], [`Transport`] and [`CursorStore`] are what a host
-//! implements; [`reference`] holds implementations for tests and examples.
+//! transport -> results -> cursor. [`Channel`] is the state machine (one
+//! per AD connector); [`ChangeSource`], [`Transport`] and [`CursorStore`]
+//! are what a host implements; [`Driver`] runs channels over them, and
+//! [`reference`](mod@reference) holds implementations for tests and examples.
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use hashsync::Password;
+//! use hashsync::sync::reference::{InMemoryDirectory, InMemorySource, InMemoryTransport};
+//! use hashsync::sync::{
+//!     AccountCredentials, ChannelConfig, Driver, InMemoryCursorStore, ObjectGuid,
+//!     PartitionInfo, SourceAccount,
+//! };
+//!
+//! let partition = PartitionInfo {
+//!     name: "DC=onprem,DC=contoso,DC=com".into(),
+//!     dns_domain: "onprem.contoso.com".into(),
+//!     realm: "ONPREM.CONTOSO.COM".into(),
+//! };
+//! let mut directory = InMemoryDirectory::new();
+//! directory.add_partition(partition.clone());
+//! directory.add_account(&partition.name, SourceAccount {
+//!     object_guid: ObjectGuid::parse("00112233-4455-6677-8899-aabbccddeeff")?,
+//!     distinguished_name: "CN=jsmith,CN=Users,DC=onprem,DC=contoso,DC=com".into(),
+//!     object_class: "user".into(),
+//!     sam_account_name: "jsmith".into(),
+//!     user_principal_name: Some("John.Smith@contoso.com".into()),
+//!     user_account_control: 0x200,
+//!     pwd_last_set: 133_500_000_000_000_000,
+//!     admin_description: None,
+//!     is_critical_system_object: false,
+//!     usn: 4711,
+//!     credentials: AccountCredentials::Cleartext(Password::new("Welcome1")),
+//! })?;
+//! let source = InMemorySource::new(Arc::new(Mutex::new(directory)));
+//!
+//! let aad = "contoso.onmicrosoft.com - Microsoft Entra ID";
+//! let mut driver = Driver::new(InMemoryTransport::new(), InMemoryCursorStore::new());
+//! driver.start_channel(ChannelConfig::new("onprem.contoso.com", aad), source, false)?;
+//! driver.run_cycle()?; // no saved cursor: a full sync
+//!
+//! let update = driver.transport().get(aad, "MyIRAFVEd2aImaq7zN3u/w==").expect("delivered");
+//! assert_eq!(update.legacy.nt_hash.to_hex().as_str(), "cf3a5525ee9414229e66279623ed5c58");
+//! assert!(update.org_id.verify_password(&Password::new("Welcome1")));
+//! assert!(driver.cursors().get("onprem.contoso.com", &partition.name).is_some());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod credential;
 mod cursor;
