@@ -1053,7 +1053,7 @@ fn a_hand_written_configuration_loads() {
     config.set_password_sync(AD, AAD, false).unwrap();
     config.set_password_sync(AD, AAD, true).unwrap();
     assert!(matches!(
-        config.drain_events().last(),
+        config.drain_events().next_back(),
         Some(ChannelEvent::Started {
             generation: 1,
             force_full_password_sync: true,

@@ -58,7 +58,7 @@ struct PartitionStateEntry {
 /// config.set_password_sync("onprem.contoso.com", aad, false)?;
 /// config.set_password_sync("onprem.contoso.com", aad, true)?;
 /// assert_eq!(config.password_sync("onprem.contoso.com")?.map(|c| c.generation()), Some(1));
-/// assert!(matches!(config.drain_events().last(), Some(ChannelEvent::Started { .. })));
+/// assert!(matches!(config.drain_events().next_back(), Some(ChannelEvent::Started { .. })));
 ///
 /// // Connector names are case-sensitive; the error says so.
 /// let err = config.connector("Onprem.contoso.com").unwrap_err();
