@@ -66,3 +66,5 @@ pub use partition_state::{PartitionSyncState, PasswordSyncStatus, Timestamp};
 pub use password_sync::{ChannelEvent, PasswordSyncConfiguration};
 pub use service::SyncConfiguration;
 pub use tenant::{CompanyFeatures, ManagedDomainSettings, TenantSettings};
+/// Connector identifiers are GUIDs from the `uuid` crate.
+pub use uuid::Uuid;
