@@ -1111,6 +1111,45 @@ fn malformed_json_names_the_field() {
 }
 
 #[test]
+fn malformed_partition_state_names_the_field() {
+    let text = load_error(
+        r#"{"connectors": [{"name": "a", "connector_type": "AD",
+              "partitions": [{"dn": "DC=a,DC=com"}]}],
+            "partition_sync_states": [{"connector": "a", "partition": "DC=b,DC=com",
+              "state": {"status": "Successful"}}]}"#,
+        "partition_sync_states[0]",
+    );
+    assert!(text.contains("DC=b,DC=com"), "{text}");
+    load_error(
+        r#"{"connectors": [{"name": "a", "connector_type": "AD",
+              "partitions": [{"dn": "DC=a,DC=com"}]}],
+            "partition_sync_states": [{"connector": "a", "partition": "DC=a,DC=com",
+              "state": {"status": "Done"}}]}"#,
+        "status",
+    );
+}
+
+#[test]
+fn a_secret_written_in_a_configuration_file_loads_as_a_secret() {
+    let json = r#"{"connectors": [{"name": "a", "connector_type": "AD",
+        "connectivity_parameters": [
+          {"name": "password", "data_type": "EncryptedString", "value": "Adm1n!Secret"}]}]}"#;
+    let config: SyncConfiguration = serde_json::from_str(json).unwrap();
+    let p = config
+        .connector("a")
+        .unwrap()
+        .connectivity_parameters()
+        .get("password")
+        .unwrap();
+    assert_eq!(p.value(), None);
+    assert_eq!(p.secret().unwrap().expose_secret(), "Adm1n!Secret");
+    assert!(!serde_json::to_string(&config).unwrap().contains("Adm1n"));
+    let secrets = config.export_secrets();
+    assert_eq!(secrets.len(), 1);
+    assert!(!format!("{secrets:?}").contains("Adm1n"));
+}
+
+#[test]
 fn malformed_password_sync_names_the_field_and_the_case_mismatch() {
     let text = load_error(
         r#"{"connectors": [

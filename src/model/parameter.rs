@@ -4,6 +4,7 @@ use core::fmt;
 
 use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize};
+use zeroize::Zeroizing;
 
 use crate::error::ConfigError;
 use crate::model::EncryptedString;
@@ -450,8 +451,8 @@ pub(crate) struct ParameterIn {
     regex_validation: Option<String>,
     #[serde(default, deserialize_with = "loose_text")]
     default_value: Option<String>,
-    #[serde(default, deserialize_with = "loose_text")]
-    value: Option<String>,
+    #[serde(default, deserialize_with = "loose_secret_text")]
+    value: Option<Zeroizing<String>>,
 }
 
 impl ParameterIn {
@@ -492,9 +493,14 @@ impl ParameterIn {
                 .map_err(|e| e.in_field("default_value"))?;
         }
         if let Some(value) = self.value {
-            parameter
-                .set_value(value)
-                .map_err(|e| e.in_field("value"))?;
+            let set = if data_type == ParameterDataType::EncryptedString {
+                // Move the text into the secret rather than copying it.
+                let mut value = value;
+                parameter.set_secret(EncryptedString::new(core::mem::take(&mut *value)))
+            } else {
+                parameter.set_value(value.as_str())
+            };
+            set.map_err(|e| e.in_field("value"))?;
         }
         Ok(parameter)
     }
@@ -506,6 +512,13 @@ impl<'de> Deserialize<'de> for ConfigurationParameter {
             .build(None)
             .map_err(serde::de::Error::custom)
     }
+}
+
+/// Reads a value that may be a secret: dropped zeroized if loading fails.
+fn loose_secret_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Zeroizing<String>>, D::Error> {
+    loose_text(deserializer).map(|text| text.map(Zeroizing::new))
 }
 
 /// Reads text written as a string, a number or a boolean.

@@ -272,7 +272,8 @@ impl SyncConfiguration {
     /// Removes the password-sync configuration of `source`, returning it:
     /// `Remove-ADSyncAADPasswordSyncConfiguration -SourceConnector`. Queues
     /// [`ChannelEvent::Removed`] if there was one. Refuses an unknown
-    /// connector and one that is not an AD connector.
+    /// connector and one that is not an AD connector; allowed in staging
+    /// mode, since it starts nothing.
     pub fn remove_password_sync(
         &mut self,
         source: &str,
