@@ -14,10 +14,15 @@
 //! Step 2 lists the connectors with their types; step 3 runs the
 //! tutorial's PowerShell script once per AD forest. The listing and the
 //! script's log go to stderr; the resulting configuration goes to stdout as
-//! JSON, so it can be piped or saved.
+//! JSON, so it can be piped or saved. Bad arguments: a one-line error on
+//! stderr and exit code 2; a refused configuration: exit code 1.
+
+#[path = "common/cli.rs"]
+mod cli;
 
 use std::error::Error;
-use std::process::ExitCode;
+
+use cli::{Flags, fail};
 
 use hashsync::model::{
     ConfigurationParameter, Connector, ConnectorType, FORCE_FULL_PASSWORD_SYNC,
@@ -43,28 +48,6 @@ configuration as JSON on stdout.
   --config FILE   load the configuration from FILE (JSON) instead of
                   building the tutorial's two connectors
   --help          show this text";
-
-/// The command line.
-#[derive(Debug, Default)]
-struct Args {
-    config: Option<String>,
-}
-
-impl Args {
-    fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Self>, String> {
-        let mut parsed = Self::default();
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--help" | "-h" => return Ok(None),
-                "--config" => {
-                    parsed.config = Some(args.next().ok_or("--config needs a file name")?);
-                }
-                other => return Err(format!("unknown argument {other:?}")),
-            }
-        }
-        Ok(Some(parsed))
-    }
-}
 
 /// The tutorial's server as the Entra Connect wizard leaves it: one forest,
 /// the Entra ID connector, password hash sync enabled, Domain Services on.
@@ -187,8 +170,26 @@ fn forests(config: &SyncConfiguration) -> Result<Vec<(String, String)>, Box<dyn 
     Ok(forests)
 }
 
-fn run(args: Args) -> Result<(), Box<dyn Error>> {
-    let mut config = match &args.config {
+fn main() {
+    let mut flags = Flags::from_env();
+    if flags.switch("--help") {
+        println!("{USAGE}");
+        return;
+    }
+    let config_path = match flags.value("--config").and_then(|path| {
+        flags.finish()?;
+        Ok(path)
+    }) {
+        Ok(path) => path,
+        Err(message) => fail(2, message),
+    };
+    if let Err(e) = run(config_path.as_deref()) {
+        fail(1, e);
+    }
+}
+
+fn run(config_path: Option<&str>) -> Result<(), Box<dyn Error>> {
+    let mut config = match config_path {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
@@ -223,25 +224,4 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
 
     println!("{}", serde_json::to_string_pretty(&config)?);
     Ok(())
-}
-
-fn main() -> ExitCode {
-    let args = match Args::parse(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("force_full_sync: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("force_full_sync: {e}");
-            ExitCode::FAILURE
-        }
-    }
 }

@@ -1171,3 +1171,72 @@ fn malformed_password_sync_names_the_field_and_the_case_mismatch() {
         "enabeld",
     );
 }
+
+// ---- the force_full_sync example -------------------------------------------
+
+/// The built example, building it first when the test runs on its own.
+fn example(name: &str) -> std::path::PathBuf {
+    let dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples");
+    let path = dir.join(name);
+    if !path.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "--example", name])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    path
+}
+
+#[test]
+fn example_lists_the_connectors_and_prints_the_configured_json() {
+    let out = std::process::Command::new(example("force_full_sync"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // Step 2: each connector with the type the tutorial names.
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with(AD) && l.ends_with("Active Directory Domain Services")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().any(
+            |l| l.starts_with(AAD) && l.ends_with("Windows Azure Active Directory (Microsoft)")
+        ),
+        "{stderr}"
+    );
+    // Step 3's result, read back through the library.
+    let config: SyncConfiguration = serde_json::from_slice(&out.stdout).unwrap();
+    let ad = config.connector(AD).unwrap();
+    assert_eq!(
+        ad.global_parameters()
+            .get(FORCE_FULL_PASSWORD_SYNC)
+            .unwrap()
+            .value(),
+        Some("1")
+    );
+    let channel = config.password_sync(AD).unwrap().unwrap();
+    assert!(channel.enabled());
+    assert_eq!(channel.target_connector(), AAD);
+    assert_eq!(channel.generation(), 2);
+}
+
+#[test]
+fn example_refuses_an_unknown_flag_with_exit_code_2() {
+    let out = std::process::Command::new(example("force_full_sync"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
