@@ -472,9 +472,7 @@ impl ParameterIn {
             }
             (Some(found), _) => found,
             (None, Some(expected)) => expected,
-            (None, None) => {
-                return Err(ConfigError::Empty { what: "scope" }.in_field("scope"));
-            }
+            (None, None) => return Err(ConfigError::Empty { what: "scope" }),
         };
         let data_type = self.data_type.unwrap_or(ParameterDataType::String);
         let mut parameter = ConfigurationParameter::new(self.name, data_type, scope)

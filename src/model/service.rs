@@ -30,7 +30,9 @@ struct PartitionStateEntry {
 /// | `Get-ADSyncAADPasswordSyncConfiguration` | [`password_sync`](Self::password_sync) |
 /// | `Set-ADSyncAADPasswordSyncConfiguration` | [`set_password_sync`](Self::set_password_sync) |
 /// | `Remove-ADSyncAADPasswordSyncConfiguration` | [`remove_password_sync`](Self::remove_password_sync) |
-/// | `Get-ADSyncAADPasswordSyncState` | [`partition_sync_state`](Self::partition_sync_state) |
+///
+/// Each partition's password-sync state (last cycle, last successful
+/// cycle, status) is kept here too: [`partition_sync_state`](Self::partition_sync_state).
 ///
 /// **Channel restarts.** Disabling then enabling a source's password sync
 /// (the tutorial's step 3) restarts its channel. The sync engine observes it
