@@ -50,6 +50,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod configured;
 mod credential;
 mod cursor;
 mod driver;
@@ -60,6 +61,7 @@ mod scope;
 mod source;
 mod transport;
 
+pub use configured::{ChannelStart, interrupt_running_cycles, record_partition_status};
 pub use credential::{
     AccountCredentials, CredentialUpdate, LegacyCredentials, ObjectGuid, PartitionInfo,
     SourceAccount, StoredCredentials, StoredKerberosKeys, UpdateRequest,

@@ -1,0 +1,762 @@
+//! The tutorial "Enable password synchronization in Microsoft Entra Domain
+//! Services for hybrid environments", end to end, against hashsync's model
+//! of Entra Connect and its sync engine.
+//!
+//! ```text
+//! cargo run --example force_full_sync [-- FLAGS]
+//! ```
+//!
+//! Without flags it builds a server with two AD forests (connectors
+//! `onprem.contoso.com` and `fabrikam.com`, 200 synthetic users each) and
+//! the Entra ID connector `contoso.onmicrosoft.com - Microsoft Entra ID`,
+//! then runs the tutorial: step 2 lists the connectors; step 3 sets
+//! `ForceFullPasswordSync` on each AD connector and disables/re-enables its
+//! password sync; the restarted channels then run the forced full sync
+//! (progress per forest and domain), consume the flag, and a few password
+//! changes follow by incremental sync; a summary ends the run.
+//!
+//! Progress and the script's log go to stderr; stdout gets the
+//! configuration as step 3 saved it (JSON), so it can be piped or kept.
+//! Retry backoff runs on a virtual clock, so the demo never waits.
+//!
+//! Flags:
+//! - `--config FILE`: load the configuration (JSON) instead of building it;
+//! - `--directory FILE`: the directory snapshot (JSON) to sync, one forest
+//!   per AD connector (see `hashsync::sync::reference::Snapshot`);
+//! - `--synthetic N`: generate N users per forest instead (streamed);
+//! - `--out FILE`: write every accepted update as a JSON line;
+//! - `--null-transport`: accept and drop every update;
+//! - `--events FILE`: write every event as a JSON line with a numeric `"id"`;
+//! - `--fail-rate P`, `--no-retry-rate P`, `--seed N`: inject retryable and
+//!   permanent failures per item, seeded;
+//! - `--crash-after-batches K`: drop the engine and driver after K batches
+//!   and restart from the persisted cursors and configuration, until done.
+//!
+//! Exit codes: 2 for bad flags, 1 for a refused configuration or a bad
+//! snapshot (one line naming the account and the field; nothing delivered).
+
+#[path = "common/cli.rs"]
+mod cli;
+
+use std::error::Error;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::time::SystemTime;
+
+use cli::{Flags, fail};
+
+use hashsync::model::{
+    ConfigurationParameter, Connector, ConnectorType, FORCE_FULL_PASSWORD_SYNC,
+    ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, SyncConfiguration,
+    Timestamp, Uuid,
+};
+use hashsync::sync::reference::{
+    FaultConfig, FaultInjectingTransport, ForestSnapshot, InMemoryTransport, JsonLinesTransport,
+    MemorySourceError, NullTransport, Snapshot, SyntheticSource,
+};
+use hashsync::sync::{
+    Batch, ChangeSource, ChannelConfig, ChannelStart, Driver, Event, InMemoryCursorStore,
+    ItemResult, Observer, RunOutcome, StatusChange, Transport, VirtualClock,
+    interrupt_running_cycles, record_partition_status,
+};
+use hashsync::{ChannelEvent, ConfigError, Password};
+
+/// The tutorial's connector names (case-sensitive, as the script warns).
+const AD_CONNECTOR: &str = "onprem.contoso.com";
+const SECOND_AD_CONNECTOR: &str = "fabrikam.com";
+const AZUREAD_CONNECTOR: &str = "contoso.onmicrosoft.com - Microsoft Entra ID";
+
+/// Fixed identifiers, so two runs print the same configuration.
+const AD_CONNECTOR_ID: Uuid = Uuid::from_u128(0x6d1e5c0a_4f3b_4b8e_9a61_0c0a5e1d2a01);
+const AZUREAD_CONNECTOR_ID: Uuid = Uuid::from_u128(0xb7a2f4c9_1e2d_4c6b_8f3a_5d9e0b7c3a02);
+
+/// Users per synthetic forest without `--synthetic`.
+const DEFAULT_USERS: u64 = 200;
+
+const USAGE: &str = "usage: force_full_sync [--config FILE] [--directory FILE | --synthetic N]
+                       [--out FILE | --null-transport] [--events FILE]
+                       [--fail-rate P] [--no-retry-rate P] [--seed N]
+                       [--crash-after-batches K]
+
+Runs the Entra Domain Services password-sync tutorial end to end: lists the
+connectors, sets ForceFullPasswordSync on each AD connector and
+disables/re-enables its password sync, runs the forced full sync, then
+incremental sync of a few password changes, and prints a summary. Prints
+the configuration as step 3 saved it as JSON on stdout.
+
+  --config FILE             load the configuration (JSON) instead of building it
+  --directory FILE          directory snapshot (JSON) to sync
+  --synthetic N             generate N users per forest (default 200)
+  --out FILE                write accepted updates as JSON lines
+  --null-transport          accept and drop every update
+  --events FILE             write events as JSON lines
+  --fail-rate P             probability of a retryable failure per item
+  --no-retry-rate P         probability of a permanent failure per item
+  --seed N                  seed of the injected failures (default 0)
+  --crash-after-batches K   crash and restart after every K batches
+  --help                    show this text";
+
+struct Options {
+    config: Option<String>,
+    directory: Option<String>,
+    synthetic: Option<u64>,
+    out: Option<String>,
+    null_transport: bool,
+    events: Option<String>,
+    fail_rate: f64,
+    no_retry_rate: f64,
+    seed: u64,
+    crash_after_batches: Option<u64>,
+}
+
+fn parse_options(mut flags: Flags) -> Result<Options, String> {
+    let rate = |flags: &mut Flags, name: &str| -> Result<f64, String> {
+        let value: f64 = flags.number(name)?.unwrap_or(0.0);
+        if (0.0..=1.0).contains(&value) {
+            Ok(value)
+        } else {
+            Err(format!("{name} must be between 0 and 1, got {value}"))
+        }
+    };
+    let options = Options {
+        config: flags.value("--config")?,
+        directory: flags.value("--directory")?,
+        synthetic: flags.number("--synthetic")?,
+        out: flags.value("--out")?,
+        null_transport: flags.switch("--null-transport"),
+        events: flags.value("--events")?,
+        fail_rate: rate(&mut flags, "--fail-rate")?,
+        no_retry_rate: rate(&mut flags, "--no-retry-rate")?,
+        seed: flags.number("--seed")?.unwrap_or(0),
+        crash_after_batches: flags.number("--crash-after-batches")?,
+    };
+    flags.finish()?;
+    if options.fail_rate + options.no_retry_rate > 1.0 {
+        return Err("--fail-rate and --no-retry-rate add up to more than 1".into());
+    }
+    if options.directory.is_some() && options.synthetic.is_some() {
+        return Err("--directory and --synthetic exclude each other".into());
+    }
+    if options.out.is_some() && options.null_transport {
+        return Err("--out and --null-transport exclude each other".into());
+    }
+    if options.crash_after_batches == Some(0) {
+        return Err("--crash-after-batches must be at least 1".into());
+    }
+    Ok(options)
+}
+
+fn main() {
+    let mut flags = Flags::from_env();
+    if flags.switch("--help") {
+        println!("{USAGE}");
+        return;
+    }
+    let options = match parse_options(flags) {
+        Ok(options) => options,
+        Err(message) => fail(2, message),
+    };
+    if let Err(e) = run(&options) {
+        fail(1, e);
+    }
+}
+
+/// One AD forest's directory: a loaded snapshot or a synthetic generator.
+enum Directory {
+    Snapshot(ForestSnapshot),
+    Synthetic(SyntheticSource),
+}
+
+struct Forest {
+    connector: String,
+    dns_domain: String,
+    partition_dn: String,
+    directory: Directory,
+}
+
+impl Forest {
+    fn source(&self) -> Box<dyn ChangeSource<Error = MemorySourceError>> {
+        match &self.directory {
+            Directory::Snapshot(snapshot) => Box::new(snapshot.source()),
+            Directory::Synthetic(source) => Box::new(source.clone()),
+        }
+    }
+
+    /// The password changes incremental sync carries: the snapshot's, or
+    /// five generated ones.
+    fn apply_changes(&self, forest_index: usize) -> Result<usize, Box<dyn Error>> {
+        match &self.directory {
+            Directory::Snapshot(snapshot) => {
+                snapshot.apply_changes()?;
+                Ok(snapshot.changes.len())
+            }
+            Directory::Synthetic(source) => {
+                let picks: Vec<u64> = [10, 20, 30, 40, 50]
+                    .into_iter()
+                    .filter(|i| *i < source.users())
+                    .collect();
+                for index in &picks {
+                    let password = format!("Changed-{forest_index}-{index}!");
+                    source.change_password(*index, Password::new(&password))?;
+                }
+                Ok(picks.len())
+            }
+        }
+    }
+}
+
+fn synthetic_forest(index: usize, connector: &str, dns_domain: &str, users: u64) -> Forest {
+    let source = SyntheticSource::new(index as u32, users, dns_domain);
+    Forest {
+        connector: connector.to_owned(),
+        dns_domain: dns_domain.to_owned(),
+        partition_dn: source.partition().name.clone(),
+        directory: Directory::Synthetic(source),
+    }
+}
+
+/// The tutorial's server as the Entra Connect wizard leaves it: one AD
+/// connector per forest, the Entra ID connector, password hash sync on,
+/// Domain Services on.
+fn tutorial_configuration(
+    forests: &[Forest],
+    force_password_change_on_logon: bool,
+    sync_ntlm_passwords: bool,
+) -> Result<SyncConfiguration, ConfigError> {
+    let mut config = SyncConfiguration::new();
+    for (i, forest) in forests.iter().enumerate() {
+        let mut ad = Connector::new(&forest.connector, ConnectorType::Ad, &forest.dns_domain)?;
+        if i == 0 {
+            ad = ad.with_identifier(AD_CONNECTOR_ID);
+        } else {
+            ad = ad.with_identifier(Uuid::from_u128(AD_CONNECTOR_ID.as_u128() + i as u128));
+        }
+        ad.add_partition(Partition::new(&forest.partition_dn, &forest.dns_domain)?)?;
+        config.add_or_replace_connector(ad)?;
+    }
+    config.add_or_replace_connector(
+        Connector::new(
+            AZUREAD_CONNECTOR,
+            ConnectorType::Waad,
+            "contoso.onmicrosoft.com",
+        )?
+        .with_identifier(AZUREAD_CONNECTOR_ID),
+    )?;
+    let tenant = config.tenant_mut();
+    tenant.company_features.password_hash_sync = true;
+    tenant.company_features.force_password_change_on_logon = force_password_change_on_logon;
+    tenant.managed_domain = Some(ManagedDomainSettings {
+        sync_ntlm_passwords,
+        ..ManagedDomainSettings::default()
+    });
+    for forest in forests {
+        config.set_password_sync(&forest.connector, AZUREAD_CONNECTOR, true)?;
+    }
+    config.drain_events().for_each(drop);
+    Ok(config)
+}
+
+/// Step 2: the connectors and their types, as the Synchronization Service
+/// Manager's Connectors tab shows them.
+fn list_connectors(config: &SyncConfiguration) {
+    let width = config
+        .connectors()
+        .iter()
+        .map(|c| c.name().len())
+        .max()
+        .unwrap_or(0)
+        .max("Name".len());
+    eprintln!("{:width$}  Type", "Name");
+    for connector in config.connectors() {
+        eprintln!(
+            "{:width$}  {}",
+            connector.name(),
+            connector.connector_type().display_name()
+        );
+    }
+}
+
+/// Step 3 for one forest, statement by statement as the tutorial's script.
+fn configure_forest(
+    config: &mut SyncConfiguration,
+    ad_connector: &str,
+    azuread_connector: &str,
+) -> Result<(), ConfigError> {
+    eprintln!("$c = Get-ADSyncConnector -Name {ad_connector:?}");
+    let mut c = config.connector(ad_connector)?.clone();
+    eprintln!(
+        "$p = New-Object ...ConfigurationParameter {FORCE_FULL_PASSWORD_SYNC:?}, String, ConnectorGlobal, $null, $null, $null"
+    );
+    let mut p = ConfigurationParameter::new(
+        FORCE_FULL_PASSWORD_SYNC,
+        ParameterDataType::String,
+        ParameterScope::ConnectorGlobal,
+    )?;
+    eprintln!("$p.Value = 1");
+    p.set_value(1)?;
+    eprintln!("$c.GlobalParameters.Remove($p.Name)");
+    c.global_parameters_mut().remove(p.name());
+    eprintln!("$c.GlobalParameters.Add($p)");
+    c.global_parameters_mut().add(p)?;
+    eprintln!("$c = Add-ADSyncConnector -Connector $c");
+    config.add_or_replace_connector(c)?;
+    for enable in [false, true] {
+        eprintln!(
+            "Set-ADSyncAADPasswordSyncConfiguration -SourceConnector {ad_connector:?} -TargetConnector {azuread_connector:?} -Enable ${enable}"
+        );
+        config.set_password_sync(ad_connector, azuread_connector, enable)?;
+    }
+    Ok(())
+}
+
+/// Where accepted updates go.
+enum Target {
+    Null(NullTransport),
+    Lines(JsonLinesTransport<BufWriter<File>>, u64),
+    Memory(InMemoryTransport),
+}
+
+impl Target {
+    fn delivered(&self) -> u64 {
+        match self {
+            Self::Null(null) => null.updates(),
+            Self::Lines(_, lines) => *lines,
+            Self::Memory(memory) => memory.log().len() as u64,
+        }
+    }
+}
+
+impl Transport for Target {
+    type Error = std::io::Error;
+
+    fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, std::io::Error> {
+        match self {
+            Self::Null(null) => Ok(null.send(batch).unwrap_or_else(|never| match never {})),
+            Self::Lines(lines, count) => {
+                let results = lines.send(batch)?;
+                *count += batch.updates.len() as u64;
+                Ok(results)
+            }
+            Self::Memory(memory) => Ok(memory.send(batch).unwrap_or_else(|never| match never {})),
+        }
+    }
+}
+
+/// Per-forest totals over every cycle.
+#[derive(Default, Clone, Copy)]
+struct Totals {
+    read: u64,
+    synced: u64,
+    skipped: u64,
+    failed: u64,
+}
+
+/// Prints readable progress, writes the events file, keeps status changes.
+struct Progress {
+    events: Option<BufWriter<File>>,
+    write_error: Option<std::io::Error>,
+    statuses: Vec<(String, StatusChange, Timestamp)>,
+    totals: Vec<(String, Totals)>,
+    retries: u64,
+    no_retry: u64,
+    overflows: u64,
+}
+
+impl Progress {
+    fn totals(&mut self, connector: &str) -> &mut Totals {
+        let index = match self.totals.iter().position(|(c, _)| c == connector) {
+            Some(index) => index,
+            None => {
+                self.totals.push((connector.to_owned(), Totals::default()));
+                self.totals.len() - 1
+            }
+        };
+        &mut self.totals[index].1
+    }
+}
+
+impl Observer for Progress {
+    fn event(&mut self, event: &Event) {
+        if let Some(out) = self.events.as_mut() {
+            let written = serde_json::to_writer(&mut *out, event)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"));
+            if let Err(e) = written {
+                self.write_error.get_or_insert(e);
+            }
+        }
+        match event {
+            Event::ForestFullSyncStarted { connector, reason } => {
+                eprintln!("forest {connector}: full sync started ({reason:?})")
+            }
+            Event::DomainFullSyncStarted { partition, .. } => {
+                eprintln!("  domain {partition}: full sync started")
+            }
+            Event::DomainFullSyncProgress {
+                partition,
+                read,
+                synced,
+                skipped,
+                ..
+            } => {
+                eprintln!(
+                    "  domain {partition}: {read} read, {synced} synced, {skipped} out of scope"
+                )
+            }
+            Event::DomainFullSyncCompleted {
+                partition,
+                read,
+                synced,
+                skipped,
+                failed,
+                ..
+            } => eprintln!(
+                "  domain {partition}: full sync complete: {read} read, {synced} synced, {skipped} out of scope, {failed} failed"
+            ),
+            Event::DomainFullSyncFailed {
+                partition, reason, ..
+            } => {
+                eprintln!("  domain {partition}: full sync failed: {reason}; it resumes next cycle")
+            }
+            Event::ForestFullSyncCompleted { connector, domains } => {
+                eprintln!("forest {connector}: full sync complete in {domains} domain(s)")
+            }
+            Event::ForestFullSyncFailed {
+                connector,
+                failed_domains,
+            } => {
+                eprintln!("forest {connector}: full sync failed in {failed_domains} domain(s)")
+            }
+            Event::PartitionFailed {
+                connector,
+                partition,
+                reason,
+            } => {
+                eprintln!("forest {connector}: domain {partition} failed: {reason}")
+            }
+            Event::BatchFailed {
+                connector,
+                batch,
+                reason,
+                ..
+            } => {
+                eprintln!("forest {connector}: batch {batch} failed: {reason}")
+            }
+            Event::RetryQueueOverflow { .. } => self.overflows += 1,
+            Event::PasswordChangeResult { outcome, .. } => match outcome {
+                hashsync::sync::ItemOutcome::Retrying => self.retries += 1,
+                hashsync::sync::ItemOutcome::NoRetry => self.no_retry += 1,
+                _ => {}
+            },
+            Event::CycleCompleted {
+                connector,
+                read,
+                synced,
+                skipped,
+                failed,
+            } => {
+                eprintln!(
+                    "forest {connector}: cycle done: {read} read, {synced} synced, {skipped} out of scope, {failed} failed"
+                );
+                let totals = self.totals(connector);
+                totals.read += read;
+                totals.synced += synced;
+                totals.skipped += skipped;
+                totals.failed += failed;
+            }
+            _ => {}
+        }
+    }
+
+    fn status(&mut self, connector: &str, change: &StatusChange) {
+        let now = Timestamp::from_system_time(SystemTime::now());
+        self.statuses
+            .push((connector.to_owned(), change.clone(), now));
+    }
+}
+
+/// Runs cycles until every channel settles, crashing and restarting after
+/// every `--crash-after-batches` batches. The configuration and cursors
+/// survive a crash (they are "on disk"); the engine and driver do not.
+fn run_until_settled(
+    options: &Options,
+    saved_config: &mut String,
+    forests: &[Forest],
+    target: &mut Target,
+    cursors: &mut InMemoryCursorStore,
+    progress: &mut Progress,
+    restarts: &mut u64,
+    batches: &mut u64,
+) -> Result<(), Box<dyn Error>> {
+    loop {
+        let mut config: SyncConfiguration = serde_json::from_str(saved_config)?;
+        let now = Timestamp::from_system_time(SystemTime::now());
+        for forest in forests {
+            interrupt_running_cycles(&mut config, &forest.connector, now)?;
+        }
+        let faults = FaultConfig {
+            retry_rate: options.fail_rate,
+            no_retry_rate: options.no_retry_rate,
+            seed: options.seed.wrapping_add(*restarts),
+            ..FaultConfig::default()
+        };
+        let transport = FaultInjectingTransport::new(&mut *target, faults);
+        let mut driver = Driver::with_clock(
+            transport,
+            &mut *cursors,
+            VirtualClock::new(),
+            &mut *progress,
+        );
+        driver.set_batch_limit(options.crash_after_batches);
+        for (i, forest) in forests.iter().enumerate() {
+            let Some(mut channel) = ChannelConfig::from_configuration(&config, &forest.connector)?
+            else {
+                eprintln!("forest {}: no password sync configured", forest.connector);
+                continue;
+            };
+            channel.seed = options.seed ^ (i as u64) ^ (*restarts << 8);
+            channel.progress_interval = 100;
+            match driver.start_configured(&mut config, channel, forest.source())? {
+                ChannelStart::Started { full_sync: true } => eprintln!(
+                    "forest {}: channel started; ForceFullPasswordSync consumed (now {:?})",
+                    forest.connector,
+                    config
+                        .connector(&forest.connector)?
+                        .global_parameters()
+                        .get(FORCE_FULL_PASSWORD_SYNC)
+                        .and_then(|p| p.value())
+                        .unwrap_or("unset")
+                ),
+                ChannelStart::Started { full_sync: false } => {}
+                ChannelStart::Disabled => {
+                    eprintln!("forest {}: password sync disabled", forest.connector)
+                }
+            }
+        }
+        let outcome = driver.run_cycle()?;
+        *batches += driver.batches_sent();
+        drop(driver);
+        for (connector, change, at) in progress.statuses.drain(..) {
+            record_partition_status(&mut config, &connector, &change, at)?;
+        }
+        *saved_config = serde_json::to_string(&config)?;
+        if let Some(e) = progress.write_error.take() {
+            return Err(format!("cannot write events: {e}").into());
+        }
+        match outcome {
+            RunOutcome::Settled => return Ok(()),
+            RunOutcome::Interrupted => {
+                *restarts += 1;
+                eprintln!(
+                    "-- crash after {} batches; restarting from the saved cursors",
+                    options.crash_after_batches.unwrap_or(0)
+                );
+            }
+        }
+    }
+}
+
+fn run(options: &Options) -> Result<(), Box<dyn Error>> {
+    // The directory first: a bad snapshot fails before anything is
+    // configured, written or delivered.
+    let snapshot = match &options.directory {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            Some(Snapshot::from_json(&text).map_err(|e| format!("{path}: {e}"))?)
+        }
+        None => None,
+    };
+    let users = options.synthetic.unwrap_or(DEFAULT_USERS);
+    let (mut config, forests) = match (&options.config, snapshot) {
+        (Some(path), snapshot) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let config: SyncConfiguration =
+                serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+            let forests = match snapshot {
+                Some(snapshot) => snapshot_forests(snapshot),
+                None => config
+                    .connectors()
+                    .iter()
+                    .filter(|c| c.connector_type() == ConnectorType::Ad)
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let dns = c
+                            .partitions()
+                            .first()
+                            .map_or(c.forest_or_tenant(), |p| p.dns_name());
+                        synthetic_forest(i, c.name(), dns, users)
+                    })
+                    .collect(),
+            };
+            (config, forests)
+        }
+        (None, Some(snapshot)) => {
+            let tenant = snapshot.tenant;
+            let forests = snapshot_forests(snapshot);
+            let config = tutorial_configuration(
+                &forests,
+                tenant.force_password_change_on_logon,
+                tenant.sync_ntlm_passwords,
+            )?;
+            (config, forests)
+        }
+        (None, None) => {
+            let forests = vec![
+                synthetic_forest(0, AD_CONNECTOR, "onprem.contoso.com", users),
+                synthetic_forest(1, SECOND_AD_CONNECTOR, "fabrikam.com", users),
+            ];
+            (tutorial_configuration(&forests, false, true)?, forests)
+        }
+    };
+
+    eprintln!("# Step 2: the connectors");
+    list_connectors(&config);
+
+    eprintln!("\n# Step 3: force a full password sync, per forest");
+    for forest in &forests {
+        let target = match config.password_sync(&forest.connector)? {
+            Some(channel) => channel.target_connector().to_owned(),
+            None => AZUREAD_CONNECTOR.to_owned(),
+        };
+        configure_forest(&mut config, &forest.connector, &target)?;
+        for event in config.drain_events() {
+            match event {
+                ChannelEvent::Started {
+                    source_connector,
+                    generation,
+                    force_full_password_sync,
+                    ..
+                } => eprintln!(
+                    "  -> channel {source_connector:?} restarted (generation {generation}), full sync requested: {force_full_password_sync}"
+                ),
+                ChannelEvent::Stopped {
+                    source_connector, ..
+                } => {
+                    eprintln!("  -> channel {source_connector:?} stopped")
+                }
+                other => eprintln!("  -> {other:?}"),
+            }
+        }
+    }
+    println!("{}", serde_json::to_string_pretty(&config)?);
+
+    let mut target = match (&options.out, options.null_transport) {
+        (_, true) => Target::Null(NullTransport::new()),
+        (Some(path), false) => {
+            let file = File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
+            Target::Lines(JsonLinesTransport::new(BufWriter::new(file)), 0)
+        }
+        (None, false) => Target::Memory(InMemoryTransport::new()),
+    };
+    let events = match &options.events {
+        Some(path) => Some(BufWriter::new(
+            File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?,
+        )),
+        None => None,
+    };
+    let mut progress = Progress {
+        events,
+        write_error: None,
+        statuses: Vec::new(),
+        totals: Vec::new(),
+        retries: 0,
+        no_retry: 0,
+        overflows: 0,
+    };
+    let mut cursors = InMemoryCursorStore::new();
+    let mut saved_config = serde_json::to_string(&config)?;
+    let (mut restarts, mut batches) = (0, 0);
+
+    eprintln!("\n# The restarted channels: forced full sync");
+    run_until_settled(
+        options,
+        &mut saved_config,
+        &forests,
+        &mut target,
+        &mut cursors,
+        &mut progress,
+        &mut restarts,
+        &mut batches,
+    )?;
+
+    eprintln!("\n# Password changes, synced incrementally");
+    for (i, forest) in forests.iter().enumerate() {
+        let changed = forest.apply_changes(i)?;
+        eprintln!("forest {}: {changed} password change(s)", forest.connector);
+    }
+    run_until_settled(
+        options,
+        &mut saved_config,
+        &forests,
+        &mut target,
+        &mut cursors,
+        &mut progress,
+        &mut restarts,
+        &mut batches,
+    )?;
+
+    if let Target::Lines(lines, _) = &mut target {
+        // Flushes the JSON lines (each batch already flushed).
+        let _ = lines;
+    }
+    if let Some(out) = progress.events.as_mut() {
+        out.flush()
+            .map_err(|e| format!("cannot write events: {e}"))?;
+    }
+
+    let config: SyncConfiguration = serde_json::from_str(&saved_config)?;
+    eprintln!("\n# Summary");
+    for forest in &forests {
+        let totals = progress
+            .totals
+            .iter()
+            .find(|(c, _)| *c == forest.connector)
+            .map(|(_, t)| *t)
+            .unwrap_or_default();
+        let state = config.partition_sync_state(&forest.connector, &forest.partition_dn)?;
+        let flag = config
+            .connector(&forest.connector)?
+            .global_parameters()
+            .get(FORCE_FULL_PASSWORD_SYNC)
+            .and_then(|p| p.value())
+            .unwrap_or("unset")
+            .to_owned();
+        let cursor = cursors
+            .get(&forest.connector, &forest.partition_dn)
+            .map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned())
+            .unwrap_or_default();
+        eprintln!(
+            "forest {}: {} read, {} synced, {} out of scope, {} failed; domain {} status {:?}, cursor {cursor}; ForceFullPasswordSync = {flag}",
+            forest.connector,
+            totals.read,
+            totals.synced,
+            totals.skipped,
+            totals.failed,
+            forest.partition_dn,
+            state.status
+        );
+    }
+    eprintln!(
+        "target {AZUREAD_CONNECTOR}: {} update(s) delivered in {batches} batch(es); {} retried, {} refused for good, {} retry-queue overflow(s), {restarts} crash(es)",
+        target.delivered(),
+        progress.retries,
+        progress.no_retry,
+        progress.overflows,
+    );
+    Ok(())
+}
+
+fn snapshot_forests(snapshot: Snapshot) -> Vec<Forest> {
+    snapshot
+        .forests
+        .into_iter()
+        .map(|forest| Forest {
+            connector: forest.connector.clone(),
+            dns_domain: forest.partition.dns_domain.clone(),
+            partition_dn: forest.partition.name.clone(),
+            directory: Directory::Snapshot(forest),
+        })
+        .collect()
+}
