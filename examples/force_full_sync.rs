@@ -56,7 +56,7 @@ use hashsync::sync::reference::{
 };
 use hashsync::sync::{
     Batch, ChangeSource, ChannelConfig, ChannelStart, Driver, Event, InMemoryCursorStore,
-    ItemResult, Observer, RunOutcome, StatusChange, Transport, VirtualClock,
+    ItemOutcome, ItemResult, Observer, RunOutcome, StatusChange, Transport, VirtualClock,
     interrupt_running_cycles, record_partition_status,
 };
 use hashsync::{ChannelEvent, ConfigError, Password};
@@ -342,12 +342,16 @@ impl Transport for Target {
     }
 }
 
-/// Per-forest totals over every cycle.
+/// Per-forest totals over every run, re-reads after a crash included.
 #[derive(Default, Clone, Copy)]
 struct Totals {
+    /// In-scope changes queued for sending.
     read: u64,
+    /// Deliveries the target accepted.
     synced: u64,
+    /// Reads out of scope.
     skipped: u64,
+    /// Changes the target refused for good.
     failed: u64,
 }
 
@@ -443,9 +447,17 @@ impl Observer for Progress {
                 eprintln!("forest {connector}: batch {batch} failed: {reason}")
             }
             Event::RetryQueueOverflow { .. } => self.overflows += 1,
-            Event::PasswordChangeResult { outcome, .. } => match outcome {
-                hashsync::sync::ItemOutcome::Retrying => self.retries += 1,
-                hashsync::sync::ItemOutcome::NoRetry => self.no_retry += 1,
+            Event::AccountSkipped { connector, .. } => self.totals(connector).skipped += 1,
+            Event::PasswordChangeRequest { connector, .. } => self.totals(connector).read += 1,
+            Event::PasswordChangeResult {
+                connector, outcome, ..
+            } => match outcome {
+                ItemOutcome::Success => self.totals(connector).synced += 1,
+                ItemOutcome::Retrying => self.retries += 1,
+                ItemOutcome::NoRetry => {
+                    self.no_retry += 1;
+                    self.totals(connector).failed += 1;
+                }
                 _ => {}
             },
             Event::CycleCompleted {
@@ -454,16 +466,9 @@ impl Observer for Progress {
                 synced,
                 skipped,
                 failed,
-            } => {
-                eprintln!(
-                    "forest {connector}: cycle done: {read} read, {synced} synced, {skipped} out of scope, {failed} failed"
-                );
-                let totals = self.totals(connector);
-                totals.read += read;
-                totals.synced += synced;
-                totals.skipped += skipped;
-                totals.failed += failed;
-            }
+            } if *read > 0 => eprintln!(
+                "forest {connector}: cycle done: {read} read, {synced} synced, {skipped} out of scope, {failed} failed"
+            ),
             _ => {}
         }
     }
@@ -475,85 +480,98 @@ impl Observer for Progress {
     }
 }
 
-/// Runs cycles until every channel settles, crashing and restarting after
-/// every `--crash-after-batches` batches. The configuration and cursors
-/// survive a crash (they are "on disk"); the engine and driver do not.
-fn run_until_settled(
-    options: &Options,
-    saved_config: &mut String,
-    forests: &[Forest],
-    target: &mut Target,
-    cursors: &mut InMemoryCursorStore,
-    progress: &mut Progress,
-    restarts: &mut u64,
-    batches: &mut u64,
-) -> Result<(), Box<dyn Error>> {
-    loop {
-        let mut config: SyncConfiguration = serde_json::from_str(saved_config)?;
-        let now = Timestamp::from_system_time(SystemTime::now());
-        for forest in forests {
-            interrupt_running_cycles(&mut config, &forest.connector, now)?;
-        }
-        let faults = FaultConfig {
-            retry_rate: options.fail_rate,
-            no_retry_rate: options.no_retry_rate,
-            seed: options.seed.wrapping_add(*restarts),
-            ..FaultConfig::default()
-        };
-        let transport = FaultInjectingTransport::new(&mut *target, faults);
-        let mut driver = Driver::with_clock(
-            transport,
-            &mut *cursors,
-            VirtualClock::new(),
-            &mut *progress,
-        );
-        driver.set_batch_limit(options.crash_after_batches);
-        for (i, forest) in forests.iter().enumerate() {
-            let Some(mut channel) = ChannelConfig::from_configuration(&config, &forest.connector)?
-            else {
-                eprintln!("forest {}: no password sync configured", forest.connector);
-                continue;
+/// What survives a crash (the configuration and cursors, "on disk"; the
+/// target and the logs) and the counters for the summary.
+struct Server<'a> {
+    options: &'a Options,
+    forests: &'a [Forest],
+    saved_config: String,
+    target: Target,
+    cursors: InMemoryCursorStore,
+    progress: Progress,
+    restarts: u64,
+    batches: u64,
+}
+
+impl Server<'_> {
+    /// Runs cycles until every channel settles, crashing and restarting
+    /// after every `--crash-after-batches` batches: each restart reloads
+    /// the saved configuration and builds a new engine and driver.
+    fn run_until_settled(&mut self) -> Result<(), Box<dyn Error>> {
+        loop {
+            let mut config: SyncConfiguration = serde_json::from_str(&self.saved_config)?;
+            let now = Timestamp::from_system_time(SystemTime::now());
+            for forest in self.forests {
+                interrupt_running_cycles(&mut config, &forest.connector, now)?;
+            }
+            let faults = FaultConfig {
+                retry_rate: self.options.fail_rate,
+                no_retry_rate: self.options.no_retry_rate,
+                seed: self.options.seed.wrapping_add(self.restarts),
+                ..FaultConfig::default()
             };
-            channel.seed = options.seed ^ (i as u64) ^ (*restarts << 8);
-            channel.progress_interval = 100;
-            match driver.start_configured(&mut config, channel, forest.source())? {
-                ChannelStart::Started { full_sync: true } => eprintln!(
-                    "forest {}: channel started; ForceFullPasswordSync consumed (now {:?})",
-                    forest.connector,
-                    config
-                        .connector(&forest.connector)?
-                        .global_parameters()
-                        .get(FORCE_FULL_PASSWORD_SYNC)
-                        .and_then(|p| p.value())
-                        .unwrap_or("unset")
-                ),
-                ChannelStart::Started { full_sync: false } => {}
-                ChannelStart::Disabled => {
-                    eprintln!("forest {}: password sync disabled", forest.connector)
+            let transport = FaultInjectingTransport::new(&mut self.target, faults);
+            let mut driver = Driver::with_clock(
+                transport,
+                &mut self.cursors,
+                VirtualClock::new(),
+                &mut self.progress,
+            );
+            driver.set_batch_limit(self.options.crash_after_batches);
+            driver.set_retries_first(true);
+            for (i, forest) in self.forests.iter().enumerate() {
+                let Some(mut channel) =
+                    ChannelConfig::from_configuration(&config, &forest.connector)?
+                else {
+                    eprintln!("forest {}: no password sync configured", forest.connector);
+                    continue;
+                };
+                channel.seed = self.options.seed ^ (i as u64) ^ (self.restarts << 8);
+                channel.progress_interval = 100;
+                match driver.start_configured(&mut config, channel, forest.source())? {
+                    ChannelStart::Started { full_sync: true } => eprintln!(
+                        "forest {}: channel started; ForceFullPasswordSync consumed (now {:?})",
+                        forest.connector,
+                        force_flag(&config, &forest.connector)?
+                    ),
+                    ChannelStart::Started { full_sync: false } => {}
+                    ChannelStart::Disabled => {
+                        eprintln!("forest {}: password sync disabled", forest.connector)
+                    }
+                }
+            }
+            let outcome = driver.run_cycle()?;
+            self.batches += driver.batches_sent();
+            drop(driver);
+            for (connector, change, at) in self.progress.statuses.drain(..) {
+                record_partition_status(&mut config, &connector, &change, at)?;
+            }
+            self.saved_config = serde_json::to_string(&config)?;
+            if let Some(e) = self.progress.write_error.take() {
+                return Err(format!("cannot write events: {e}").into());
+            }
+            match outcome {
+                RunOutcome::Settled => return Ok(()),
+                RunOutcome::Interrupted => {
+                    self.restarts += 1;
+                    eprintln!(
+                        "-- crash after {} batches; restarting from the saved cursors and configuration",
+                        self.options.crash_after_batches.unwrap_or(0)
+                    );
                 }
             }
         }
-        let outcome = driver.run_cycle()?;
-        *batches += driver.batches_sent();
-        drop(driver);
-        for (connector, change, at) in progress.statuses.drain(..) {
-            record_partition_status(&mut config, &connector, &change, at)?;
-        }
-        *saved_config = serde_json::to_string(&config)?;
-        if let Some(e) = progress.write_error.take() {
-            return Err(format!("cannot write events: {e}").into());
-        }
-        match outcome {
-            RunOutcome::Settled => return Ok(()),
-            RunOutcome::Interrupted => {
-                *restarts += 1;
-                eprintln!(
-                    "-- crash after {} batches; restarting from the saved cursors",
-                    options.crash_after_batches.unwrap_or(0)
-                );
-            }
-        }
     }
+}
+
+fn force_flag(config: &SyncConfiguration, connector: &str) -> Result<String, ConfigError> {
+    Ok(config
+        .connector(connector)?
+        .global_parameters()
+        .get(FORCE_FULL_PASSWORD_SYNC)
+        .and_then(|p| p.value())
+        .unwrap_or("unset")
+        .to_owned())
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn Error>> {
@@ -642,7 +660,7 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
     }
     println!("{}", serde_json::to_string_pretty(&config)?);
 
-    let mut target = match (&options.out, options.null_transport) {
+    let target = match (&options.out, options.null_transport) {
         (_, true) => Target::Null(NullTransport::new()),
         (Some(path), false) => {
             let file = File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
@@ -656,94 +674,70 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         )),
         None => None,
     };
-    let mut progress = Progress {
-        events,
-        write_error: None,
-        statuses: Vec::new(),
-        totals: Vec::new(),
-        retries: 0,
-        no_retry: 0,
-        overflows: 0,
+    let mut server = Server {
+        options,
+        forests: &forests,
+        saved_config: serde_json::to_string(&config)?,
+        target,
+        cursors: InMemoryCursorStore::new(),
+        progress: Progress {
+            events,
+            write_error: None,
+            statuses: Vec::new(),
+            totals: Vec::new(),
+            retries: 0,
+            no_retry: 0,
+            overflows: 0,
+        },
+        restarts: 0,
+        batches: 0,
     };
-    let mut cursors = InMemoryCursorStore::new();
-    let mut saved_config = serde_json::to_string(&config)?;
-    let (mut restarts, mut batches) = (0, 0);
 
     eprintln!("\n# The restarted channels: forced full sync");
-    run_until_settled(
-        options,
-        &mut saved_config,
-        &forests,
-        &mut target,
-        &mut cursors,
-        &mut progress,
-        &mut restarts,
-        &mut batches,
-    )?;
+    server.run_until_settled()?;
 
     eprintln!("\n# Password changes, synced incrementally");
     for (i, forest) in forests.iter().enumerate() {
         let changed = forest.apply_changes(i)?;
         eprintln!("forest {}: {changed} password change(s)", forest.connector);
     }
-    run_until_settled(
-        options,
-        &mut saved_config,
-        &forests,
-        &mut target,
-        &mut cursors,
-        &mut progress,
-        &mut restarts,
-        &mut batches,
-    )?;
-
-    if let Target::Lines(lines, _) = &mut target {
-        // Flushes the JSON lines (each batch already flushed).
-        let _ = lines;
-    }
-    if let Some(out) = progress.events.as_mut() {
+    server.run_until_settled()?;
+    if let Some(out) = server.progress.events.as_mut() {
         out.flush()
             .map_err(|e| format!("cannot write events: {e}"))?;
     }
 
-    let config: SyncConfiguration = serde_json::from_str(&saved_config)?;
+    let config: SyncConfiguration = serde_json::from_str(&server.saved_config)?;
     eprintln!("\n# Summary");
     for forest in &forests {
-        let totals = progress
-            .totals
-            .iter()
-            .find(|(c, _)| *c == forest.connector)
-            .map(|(_, t)| *t)
-            .unwrap_or_default();
+        let totals = server.progress.totals(&forest.connector);
+        let totals = *totals;
         let state = config.partition_sync_state(&forest.connector, &forest.partition_dn)?;
-        let flag = config
-            .connector(&forest.connector)?
-            .global_parameters()
-            .get(FORCE_FULL_PASSWORD_SYNC)
-            .and_then(|p| p.value())
-            .unwrap_or("unset")
-            .to_owned();
-        let cursor = cursors
+        let cursor = server
+            .cursors
             .get(&forest.connector, &forest.partition_dn)
             .map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned())
             .unwrap_or_default();
         eprintln!(
-            "forest {}: {} read, {} synced, {} out of scope, {} failed; domain {} status {:?}, cursor {cursor}; ForceFullPasswordSync = {flag}",
+            "forest {}: {} in-scope read(s), {} accepted, {} out of scope, {} refused for good; domain {} status {:?}, cursor {cursor}; ForceFullPasswordSync = {}",
             forest.connector,
             totals.read,
             totals.synced,
             totals.skipped,
             totals.failed,
             forest.partition_dn,
-            state.status
+            state.status,
+            force_flag(&config, &forest.connector)?
         );
     }
     eprintln!(
-        "target {AZUREAD_CONNECTOR}: {} update(s) delivered in {batches} batch(es); {} retried, {} refused for good, {} retry-queue overflow(s), {restarts} crash(es)",
-        target.delivered(),
-        progress.retries,
-        progress.no_retry,
-        progress.overflows,
+        "target {AZUREAD_CONNECTOR}: {} update(s) delivered in {} batch(es); {} retried, {} refused for good, {} retry-queue overflow(s), {} crash(es)",
+        server.target.delivered(),
+        server.batches,
+        server.progress.retries,
+        server.progress.no_retry,
+        server.progress.overflows,
+        server.restarts,
     );
     Ok(())
 }

@@ -92,6 +92,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
         config.seed = runs;
         driver.start_channel(config, source.clone(), false).unwrap();
         driver.set_batch_limit(Some(3));
+        driver.set_retries_first(runs % 2 == 0);
         let outcome = driver.run_cycle().unwrap();
         let (transport, _, _) = driver.into_parts();
         retries += transport.stats().retry;

@@ -143,6 +143,7 @@ pub struct Driver<S, T, C, K = SystemClock, O = ()> {
     threads: usize,
     batch_limit: Option<u64>,
     batches_sent: u64,
+    retries_first: bool,
 }
 
 impl<S, T, C> Driver<S, T, C>
@@ -177,6 +178,7 @@ where
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batch_limit: None,
             batches_sent: 0,
+            retries_first: false,
         }
     }
 
@@ -189,6 +191,15 @@ where
     /// batch's results are dropped).
     pub fn set_batch_limit(&mut self, limit: Option<u64>) {
         self.batch_limit = limit;
+    }
+
+    /// Retries first: while reading, wait for pending retries to come due
+    /// before reading more accounts, so each batch carries them ahead of new
+    /// ones. Off by default (a host on the system clock keeps reading while
+    /// retries back off); worth turning on with a [`VirtualClock`], where
+    /// waiting is free, or when the cursor must advance within few batches.
+    pub fn set_retries_first(&mut self, on: bool) {
+        self.retries_first = on;
     }
 
     /// Batches sent so far.
@@ -311,6 +322,7 @@ where
                 batch_limit: self.batch_limit,
                 batches_sent: &mut self.batches_sent,
             };
+            let retries_first = self.retries_first;
             let mut ended = false;
             while !ended {
                 while !ended && run.channel.wants_input() {
@@ -339,6 +351,17 @@ where
                 if sent == 0 && !ended {
                     // Back-pressure: the retry queue is nearly full; wait
                     // for retries to come due instead of reading on.
+                    pump.clock.sleep_until(run.channel.poll_timeout());
+                    let now = pump.clock.now();
+                    run.channel.handle_timeout(now);
+                }
+                // Retries first: let every pending retry come due (as long
+                // as a batch has room) before reading new accounts.
+                while retries_first
+                    && !ended
+                    && run.channel.retrying() > 0
+                    && run.channel.wants_input()
+                {
                     pump.clock.sleep_until(run.channel.poll_timeout());
                     let now = pump.clock.now();
                     run.channel.handle_timeout(now);

@@ -7,8 +7,10 @@ use crate::sync::credential::{AccountCredentials, ObjectGuid, PartitionInfo, Sou
 use crate::sync::cursor::Cursor;
 use crate::sync::source::{ChangeSource, SourceItem, SourceStream};
 
-/// Accounts per checkpoint in the reference sources.
-pub const DEFAULT_PAGE_SIZE: usize = 50;
+/// Accounts per checkpoint in the reference sources: one, so a restart
+/// resumes right after the last final account (a paged host source emits
+/// one per page instead).
+pub const DEFAULT_PAGE_SIZE: usize = 1;
 
 /// Why the in-memory source failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
