@@ -39,7 +39,7 @@ fn nibble(c: u8) -> Option<u8> {
 
 /// Decodes hex of either case; the output may hold keys, so it zeroizes.
 pub(crate) fn decode(text: &[u8], field: &'static str) -> Result<Zeroizing<Vec<u8>>, FormatError> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(FormatError::OddHexLength {
             field,
             length: text.len(),

@@ -4,7 +4,7 @@ use crate::error::FormatError;
 
 /// Decodes UTF-16LE bytes; odd lengths and unpaired surrogates are errors.
 pub(crate) fn decode_utf16le(bytes: &[u8], field: &'static str) -> Result<String, FormatError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(FormatError::InvalidUtf16 { field });
     }
     let units = bytes
