@@ -37,12 +37,12 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     let pos = any::<usize>();
     prop_oneof![
-        (pos.clone(), any::<u8>()).prop_map(|(p, b)| Mutation::Set(p, b)),
-        (pos.clone(), 0u8..16).prop_map(|(p, d)| Mutation::HexDigit(p, d)),
-        (pos.clone(), 0u8..8).prop_map(|(p, b)| Mutation::Flip(p, b)),
-        pos.clone().prop_map(Mutation::Truncate),
-        (pos.clone(), any::<u8>()).prop_map(|(p, b)| Mutation::Insert(p, b)),
-        pos.clone().prop_map(Mutation::Remove),
+        (pos, any::<u8>()).prop_map(|(p, b)| Mutation::Set(p, b)),
+        (pos, 0u8..16).prop_map(|(p, d)| Mutation::HexDigit(p, d)),
+        (pos, 0u8..8).prop_map(|(p, b)| Mutation::Flip(p, b)),
+        pos.prop_map(Mutation::Truncate),
+        (pos, any::<u8>()).prop_map(|(p, b)| Mutation::Insert(p, b)),
+        pos.prop_map(Mutation::Remove),
         (
             pos,
             prop_oneof![
