@@ -209,20 +209,30 @@ impl Keytab {
         }
         let needs_aes = etypes.iter().any(|e| *e != EncryptionType::RC4_HMAC);
         let aes = needs_aes.then(|| aes_keys(password, salt, iterations));
-        for &etype in etypes {
-            let key = match (&aes, etype) {
-                (Some(k), EncryptionType::AES256_CTS_HMAC_SHA1_96) => k.aes256.clone(),
-                (Some(k), EncryptionType::AES128_CTS_HMAC_SHA1_96) => k.aes128.clone(),
-                _ => nt_hash(password).to_rc4_key(),
-            };
-            self.entries.push(KeytabEntry {
-                principal: principal.clone(),
-                timestamp,
-                kvno,
-                key,
-            });
-        }
+        let keys = etypes.iter().map(|&etype| match (&aes, etype) {
+            (Some(k), EncryptionType::AES256_CTS_HMAC_SHA1_96) => k.aes256.clone(),
+            (Some(k), EncryptionType::AES128_CTS_HMAC_SHA1_96) => k.aes128.clone(),
+            _ => nt_hash(password).to_rc4_key(),
+        });
+        self.add_keys(principal, kvno, timestamp, keys);
         Ok(())
+    }
+
+    /// Adds one entry per key, in order: for keys derived elsewhere (stored
+    /// AD keys, an NT hash as the `rc4-hmac` key).
+    pub fn add_keys(
+        &mut self,
+        principal: &Principal,
+        kvno: u32,
+        timestamp: u32,
+        keys: impl IntoIterator<Item = KerberosKey>,
+    ) {
+        self.entries.extend(keys.into_iter().map(|key| KeytabEntry {
+            principal: principal.clone(),
+            timestamp,
+            kvno,
+            key,
+        }));
     }
 }
 
