@@ -18,5 +18,5 @@ pub mod sync;
 pub use crypto::{
     AccountSaltAttributes, AesKeys, Iterations, Salt, aes_keys, nt_hash, org_id_hash, string_to_key,
 };
-pub use error::{Error, OrgIdError, Result};
-pub use secret::{EncryptionType, KerberosKey, NtHash, OrgIdHash, Password};
+pub use error::{Error, FormatError, OrgIdError, Result};
+pub use secret::{EncryptionType, KerberosKey, NtHash, OrgIdHash, Password, WDigestHash};

@@ -111,7 +111,9 @@ impl AttributeRecord {
 
     /// Encodes records one after the other.
     pub fn encode_all(records: &[Self]) -> Result<Zeroizing<Vec<u8>>, FormatError> {
-        let mut out = Zeroizing::new(Vec::new());
+        // Sized up front so no reallocation leaves an unzeroized copy.
+        let size = records.iter().map(|r| 8 + r.expose_value().len()).sum();
+        let mut out = Zeroizing::new(Vec::with_capacity(size));
         for record in records {
             record.encode_into(&mut out)?;
         }
@@ -120,7 +122,27 @@ impl AttributeRecord {
 }
 
 /// The records Domain Services receives for one account: `unicodePwd`,
-/// then `supplementalCredentials`.
+/// then `supplementalCredentials` (build it with
+/// [`StoredCredentials::to_bytes`](crate::formats::StoredCredentials::to_bytes);
+/// Windows writes lower-case hex, [`HexCase::Lower`](crate::formats::HexCase)).
+///
+/// ```
+/// use hashsync::formats::{HexCase, StoredCredentials, legacy};
+/// use hashsync::{Iterations, Password, Salt, aes_keys, nt_hash};
+/// let password = Password::new("Summer2024!");
+/// let salt = Salt::from("ONPREM.CONTOSO.COMJohnDoe");
+/// let stored = StoredCredentials::new(
+///     aes_keys(&password, &salt, Iterations::KERBEROS_DEFAULT),
+///     salt,
+///     Iterations::KERBEROS_DEFAULT,
+/// );
+/// let records = legacy::encode_legacy_credentials(
+///     &nt_hash(&password),
+///     &stored.to_bytes(HexCase::Lower)?,
+/// )?;
+/// assert_eq!(&records[..4], legacy::UNICODE_PWD.to_le_bytes());
+/// # Ok::<(), hashsync::FormatError>(())
+/// ```
 pub fn encode_legacy_credentials(
     nt_hash: &NtHash,
     supplemental_credentials: &[u8],

@@ -172,6 +172,40 @@ impl StoredCredentials {
         }
     }
 
+    /// Adds the current password's DES keys (`des-cbc-md5`, `des-cbc-crc`).
+    pub fn with_des(
+        mut self,
+        des_cbc_md5: KerberosKey,
+        des_cbc_crc: KerberosKey,
+    ) -> Result<Self, FormatError> {
+        self.current = self.current.with_des(des_cbc_md5, des_cbc_crc)?;
+        Ok(self)
+    }
+
+    /// Sets the previous password's keys (`OldCredentials`).
+    pub fn with_old(mut self, old: KeyGeneration) -> Self {
+        self.old = Some(old);
+        self
+    }
+
+    /// Sets the keys of the password before the previous one (`OlderCredentials`).
+    pub fn with_older(mut self, older: KeyGeneration) -> Self {
+        self.older = Some(older);
+        self
+    }
+
+    /// Sets the WDigest hashes (29 of them in every value AD writes).
+    pub fn with_wdigest(mut self, hashes: Vec<WDigestHash>) -> Self {
+        self.wdigest = Some(hashes);
+        self
+    }
+
+    /// Sets the cleartext password (stored only under reversible encryption).
+    pub fn with_cleartext(mut self, password: Password) -> Self {
+        self.cleartext = Some(password);
+        self
+    }
+
     /// Parses a `supplementalCredentials` value and takes its typed view.
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
         Self::from_user_properties(&UserProperties::parse(bytes)?)
