@@ -198,6 +198,7 @@ fn keytab_writes_the_ktutil_vector() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(std::fs::read(&out_path).unwrap(), expected);
+    assert_klist_lists_the_vector_keys(&out_path, v);
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["salt"], input["informational"]["salt_used"]);
     assert_eq!(summary["etypes"], serde_json::json!([18, 17, 23]));
@@ -254,4 +255,40 @@ fn keytab_writes_the_ktutil_vector() {
         assert!(!out_path.exists());
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `klist -k -e -K` (MIT krb5) lists the vector's keys for the file the
+/// example wrote. Skipped with a warning when klist is missing, except
+/// under `CI`.
+fn assert_klist_lists_the_vector_keys(path: &std::path::Path, vector: &Value) {
+    let klist = ["/usr/bin/klist", "/usr/local/bin/klist"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
+    let Some(klist) = klist else {
+        assert!(std::env::var_os("CI").is_none(), "klist missing under CI");
+        eprintln!("WARNING: klist (MIT krb5-user) missing; keytab example not checked with it");
+        return;
+    };
+    let out = Command::new(klist)
+        .args(["-k", "-e", "-K"])
+        .arg(path)
+        .env("KRB5_CONFIG", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let listing = String::from_utf8(out.stdout).unwrap();
+    let keys: Vec<String> = listing
+        .lines()
+        .filter_map(|l| l.split("(0x").nth(1))
+        .map(|k| k.trim_end_matches(')').to_owned())
+        .collect();
+    let expected: Vec<&str> = vector["input"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| text(&e["key_hex"]))
+        .collect();
+    assert_eq!(keys, expected, "{listing}");
+    assert!(listing.contains(text(&vector["input"]["principal"])));
 }
