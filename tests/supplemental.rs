@@ -809,3 +809,25 @@ fn zero_default_iteration_count_has_no_typed_view() {
         }
     );
 }
+
+/// Found by the `supplemental` fuzz target: a value whose only hex letters
+/// sit in bytes the rebuild drops reparses with the default case; the
+/// properties and the rebuilt bytes are unchanged.
+#[test]
+fn hex_case_of_a_value_without_letter_digits() {
+    // KERB_STORED_CREDENTIAL_NEW with no keys and an empty salt, followed by
+    // two bytes outside the structure that hold the only letters ("AB").
+    let mut binary = vec![
+        4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 24, 0, 0, 0, 0, 16, 0, 0,
+    ];
+    binary.push(0xAB);
+    let value = ::hex::encode_upper(&binary);
+    let bytes = with_properties(&[property("Primary:Kerberos-Newer-Keys", value.as_bytes())]);
+    let parsed = UserProperties::parse(&bytes).unwrap();
+    assert_eq!(parsed.hex_case, HexCase::Upper);
+    let rebuilt = parsed.to_bytes().unwrap();
+    let reparsed = UserProperties::parse(&rebuilt).unwrap();
+    assert_eq!(reparsed.hex_case, HexCase::Lower);
+    assert_eq!(reparsed.properties, parsed.properties);
+    assert!(reparsed.to_bytes().unwrap()[..] == rebuilt[..]);
+}
