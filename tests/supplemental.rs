@@ -831,3 +831,44 @@ fn hex_case_of_a_value_without_letter_digits() {
     assert_eq!(reparsed.properties, parsed.properties);
     assert!(reparsed.to_bytes().unwrap()[..] == rebuilt[..]);
 }
+
+#[test]
+fn revision_3_offsets_and_revision() {
+    let bytes = first_value();
+    let (_, _, offset, len) = property_layout(&bytes)[1];
+    let good = ::hex::decode(&bytes[offset..offset + len]).unwrap();
+    let size = good.len();
+    let parsed = KerberosStoredCredential::parse(&good).unwrap();
+    assert!(parsed.to_bytes().unwrap()[..] == good[..]);
+
+    let mut b = good.clone();
+    b[0] = 4;
+    assert_eq!(
+        KerberosStoredCredential::parse(&b).unwrap_err(),
+        FormatError::UnsupportedRevision {
+            field: "KERB_STORED_CREDENTIAL.Revision",
+            found: 4
+        }
+    );
+    // First KERB_KEY_DATA at 16: KeyLength at +12, KeyOffset at +16.
+    let mut b = good.clone();
+    b[16 + 16..16 + 20].copy_from_slice(&(size as u32).to_le_bytes());
+    assert_eq!(
+        KerberosStoredCredential::parse(&b).unwrap_err(),
+        FormatError::OutOfBounds {
+            field: "KERB_STORED_CREDENTIAL.Credentials",
+            offset: size as u64,
+            length: 8,
+            size
+        }
+    );
+    let mut b = good.clone();
+    b[6..8].copy_from_slice(&0xFFFFu16.to_le_bytes()); // OldCredentialCount
+    assert!(matches!(
+        KerberosStoredCredential::parse(&b).unwrap_err(),
+        FormatError::CountTooLarge {
+            field: "KERB_STORED_CREDENTIAL.OldCredentials",
+            ..
+        }
+    ));
+}
