@@ -18,11 +18,13 @@ pub mod sync;
 pub use crypto::{
     AccountSaltAttributes, AesKeys, Iterations, Salt, aes_keys, nt_hash, org_id_hash, string_to_key,
 };
-pub use error::{AccountError, ConfigError, DriverError, Error, OrgIdError, Result, SnapshotError};
+pub use error::{
+    AccountError, ConfigError, DriverError, Error, FormatError, OrgIdError, Result, SnapshotError,
+};
 pub use model::{
     ChannelEvent, ConfigurationParameter, Connector, ConnectorType, EncryptedString,
     FORCE_FULL_PASSWORD_SYNC, ParameterCollection, ParameterDataType, ParameterScope,
     PartitionSyncState, PasswordSyncConfiguration, PasswordSyncStatus, STAGING_MODE,
     SyncConfiguration,
 };
-pub use secret::{EncryptionType, KerberosKey, NtHash, OrgIdHash, Password};
+pub use secret::{EncryptionType, KerberosKey, NtHash, OrgIdHash, Password, WDigestHash};

@@ -107,15 +107,43 @@ pub struct StoredCredentials {
 impl StoredCredentials {
     /// Credentials from AD's attributes: the NT hash (`unicodePwd`) and the
     /// raw `supplementalCredentials` value, whose stored salt, iteration
-    /// count and current keys are taken as they are.
+    /// count and current keys are taken as they are (never re-derived).
+    ///
+    /// ```
+    /// use hashsync::NtHash;
+    /// use hashsync::formats::{HexCase, StoredCredentials as Supplemental};
+    /// use hashsync::sync::StoredCredentials;
+    /// use hashsync::{Iterations, Password, Salt, aes_keys, nt_hash};
+    ///
+    /// let password = Password::new("Passw0rd!");
+    /// let salt = Salt::from("ONPREM.CONTOSO.COMalice");
+    /// let keys = aes_keys(&password, &salt, Iterations::KERBEROS_DEFAULT);
+    /// let blob = Supplemental::new(keys, salt.clone(), Iterations::KERBEROS_DEFAULT)
+    ///     .to_bytes(HexCase::Upper)?;
+    /// let stored = StoredCredentials::from_attributes(nt_hash(&password), &blob)?;
+    /// let kerberos = stored.kerberos.expect("keys stored");
+    /// assert_eq!(kerberos.salt, salt);
+    /// assert_eq!(kerberos.keys.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_attributes(
         nt_hash: NtHash,
         supplemental_credentials: &[u8],
     ) -> core::result::Result<Self, AccountError> {
-        let _ = (nt_hash, supplemental_credentials);
-        Err(AccountError::MalformedAttribute {
-            attribute: "supplementalCredentials",
-            reason: "parser not merged yet".to_owned(),
+        let parsed =
+            crate::formats::StoredCredentials::parse(supplemental_credentials).map_err(|err| {
+                AccountError::MalformedAttribute {
+                    attribute: "supplementalCredentials",
+                    reason: err.to_string(),
+                }
+            })?;
+        Ok(Self {
+            nt_hash,
+            kerberos: Some(StoredKerberosKeys {
+                keys: parsed.current.keys().cloned().collect(),
+                salt: parsed.salt.clone(),
+                iterations: parsed.iterations,
+            }),
         })
     }
 }
