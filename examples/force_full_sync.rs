@@ -30,7 +30,8 @@
 //! - `--fail-rate P`, `--no-retry-rate P`, `--seed N`: inject retryable and
 //!   permanent failures per item, seeded;
 //! - `--crash-after-batches K`: drop the engine and driver after K batches
-//!   and restart from the persisted cursors and configuration, until done.
+//!   (the batch after them is sent, its results lost) and restart from the
+//!   persisted cursors and configuration, until done.
 //!
 //! Exit codes: 2 for bad flags, 1 for a refused configuration or a bad
 //! snapshot (one line naming the account and the field; nothing delivered).
@@ -169,6 +170,8 @@ enum Directory {
 
 struct Forest {
     connector: String,
+    /// Accounts in the directory (for the progress interval).
+    users: u64,
     dns_domain: String,
     partition_dn: String,
     directory: Directory,
@@ -209,6 +212,7 @@ fn synthetic_forest(index: usize, connector: &str, dns_domain: &str, users: u64)
     let source = SyntheticSource::new(index as u32, users, dns_domain);
     Forest {
         connector: connector.to_owned(),
+        users,
         dns_domain: dns_domain.to_owned(),
         partition_dn: source.partition().name.clone(),
         directory: Directory::Synthetic(source),
@@ -517,7 +521,9 @@ impl Server<'_> {
                 VirtualClock::new(),
                 &mut self.progress,
             );
-            driver.set_batch_limit(self.options.crash_after_batches);
+            // K batches complete; the next one is sent and its results are
+            // lost with the engine: the harshest point to crash at.
+            driver.set_batch_limit(self.options.crash_after_batches.map(|k| k + 1));
             driver.set_retries_first(true);
             for (i, forest) in self.forests.iter().enumerate() {
                 let Some(mut channel) =
@@ -527,7 +533,8 @@ impl Server<'_> {
                     continue;
                 };
                 channel.seed = self.options.seed ^ (i as u64) ^ (self.restarts << 8);
-                channel.progress_interval = 100;
+                // About ten progress lines per domain.
+                channel.progress_interval = (forest.users / 10).max(100);
                 match driver.start_configured(&mut config, channel, forest.source())? {
                     ChannelStart::Started { full_sync: true } => eprintln!(
                         "forest {}: channel started; ForceFullPasswordSync consumed (now {:?})",
@@ -748,6 +755,10 @@ fn snapshot_forests(snapshot: Snapshot) -> Vec<Forest> {
         .into_iter()
         .map(|forest| Forest {
             connector: forest.connector.clone(),
+            users: forest
+                .directory
+                .lock()
+                .map_or(0, |d| d.accounts().count() as u64),
             dns_domain: forest.partition.dns_domain.clone(),
             partition_dn: forest.partition.name.clone(),
             directory: Directory::Snapshot(forest),

@@ -1,0 +1,372 @@
+//! The `force_full_sync` example's command-line contract: the no-argument
+//! tutorial run, `--directory`/`--out`/`--events` with cleartext and
+//! pre-hashed (Samba DC) accounts, fault injection with crashes, bad
+//! snapshots and bad flags.
+
+mod sync_support;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use hashsync::{NtHash, OrgIdHash, Password};
+use serde_json::{Value, json};
+use sync_support::*;
+
+/// The example, built once per test run so a stale binary never answers.
+fn example() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "--example", "force_full_sync"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .unwrap();
+            assert!(status.success());
+            std::env::current_exe()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .join("examples")
+                .join("force_full_sync")
+        })
+        .clone()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hashsync-sync-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn guid_text(n: u32) -> String {
+    format!("{n:08x}-0000-4000-8000-0000000000a5")
+}
+
+/// Python: base64.b64encode(uuid.UUID(guid_text(n)).bytes_le) — the first
+/// group little-endian, the rest as written.
+fn anchor(n: u32) -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 16];
+    bytes[..4].copy_from_slice(&n.to_le_bytes());
+    bytes[4..8].copy_from_slice(&[0x00, 0x00, 0x00, 0x40]);
+    bytes[8..].copy_from_slice(&[0x80, 0, 0, 0, 0, 0, 0, 0xa5]);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A snapshot of the vector users: the first half as cleartext, the rest
+/// pre-hashed (unicodePwd + the Samba DC's supplementalCredentials), plus
+/// out-of-scope accounts, with one password change per forest.
+fn snapshot() -> Value {
+    let vectors = user_vectors();
+    let mut accounts = Vec::new();
+    for (i, v) in vectors.iter().enumerate() {
+        let n = i as u32 + 1;
+        let mut account = json!({
+            "object_guid": guid_text(n),
+            "distinguished_name": format!("CN={},CN=Users,DC=onprem,DC=contoso,DC=com", v.sam),
+            "object_class": "user",
+            "sAMAccountName": v.sam,
+            "userPrincipalName": v.upn,
+            "userAccountControl": v.uac,
+            "pwdLastSet": 133500000000000000u64,
+            "adminDescription": null,
+            "isCriticalSystemObject": false,
+            "usn": 1000 + u64::from(n),
+        });
+        if i % 2 == 0 {
+            account["password"] = json!(v.password);
+        } else {
+            account["unicodePwd_hex"] = json!(v.nt_hash_hex);
+            account["supplementalCredentials_b64"] = json!(v.supplemental_b64);
+        }
+        accounts.push(account);
+    }
+    let out_of_scope = [
+        ("disabled", json!({"userAccountControl": 514})),
+        ("filtered", json!({"adminDescription": "PHSFiltered"})),
+        ("MSOL_0123456789ab", json!({})),
+        ("krbtgt", json!({"isCriticalSystemObject": true})),
+        ("mustchange", json!({"pwdLastSet": 0})),
+    ];
+    for (k, (sam, fields)) in out_of_scope.iter().enumerate() {
+        let n = 100 + k as u32;
+        let mut account = json!({
+            "object_guid": guid_text(n),
+            "distinguished_name": format!("CN={sam},CN=Users,DC=onprem,DC=contoso,DC=com"),
+            "object_class": "user",
+            "sAMAccountName": sam,
+            "userPrincipalName": null,
+            "userAccountControl": 512,
+            "pwdLastSet": 133500000000000000u64,
+            "adminDescription": null,
+            "isCriticalSystemObject": false,
+            "usn": 2000 + u64::from(n),
+            "password": "Out-Of-Scope-1",
+        });
+        for (key, value) in fields.as_object().unwrap() {
+            account[key] = value.clone();
+        }
+        accounts.push(account);
+    }
+    json!({
+        "tenant": {"force_password_change_on_logon": false, "sync_ntlm_passwords": true},
+        "forests": [{
+            "connector": AD,
+            "realm": "ONPREM.CONTOSO.COM",
+            "dns_domain": "onprem.contoso.com",
+            "netbios_domain": "ONPREM",
+            "accounts": accounts,
+            "changes": [
+                {"usn": 5000, "object_guid": guid_text(2), "password": "Changed-After-Full-1"},
+                {"usn": 5001, "object_guid": guid_text(3), "password": "Changed-After-Full-2"}
+            ]
+        }]
+    })
+}
+
+fn read_lines(path: &PathBuf) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The newest credentials each in-scope account must end with.
+fn expected() -> HashMap<String, (u64, NtHash, Option<String>)> {
+    let mut map = HashMap::new();
+    for (i, v) in user_vectors().iter().enumerate() {
+        let n = i as u32 + 1;
+        map.insert(
+            anchor(n),
+            (
+                1000 + u64::from(n),
+                NtHash::from_hex(&v.nt_hash_hex).unwrap(),
+                Some(v.aes256_hex.clone()),
+            ),
+        );
+    }
+    for (n, usn, password) in [
+        (2, 5000, "Changed-After-Full-1"),
+        (3, 5001, "Changed-After-Full-2"),
+    ] {
+        map.insert(
+            anchor(n),
+            (usn, hashsync::nt_hash(&Password::new(password)), None),
+        );
+    }
+    map
+}
+
+fn check_final_state(lines: &[Value], excused: &[(String, u64)]) {
+    let mut last: HashMap<String, &Value> = HashMap::new();
+    for line in lines {
+        last.insert(line["source_anchor"].as_str().unwrap().to_owned(), line);
+    }
+    let expected = expected();
+    for (anchor, (usn, nt, aes256)) in &expected {
+        if excused.contains(&(anchor.clone(), *usn)) {
+            continue;
+        }
+        let line = last
+            .get(anchor)
+            .unwrap_or_else(|| panic!("{anchor} never delivered"));
+        assert_eq!(line["usn"].as_u64().unwrap(), *usn, "{anchor} not newest");
+        assert_eq!(line["nt_hash"], nt.to_hex().as_str());
+        let org_id: OrgIdHash = line["org_id"].as_str().unwrap().parse().unwrap();
+        assert!(org_id.verify_nt_hash(nt));
+        if let Some(aes256) = aes256 {
+            let key = line["kerberos_keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["etype"] == 18)
+                .unwrap();
+            assert_eq!(key["key"], aes256.as_str());
+        }
+    }
+    for anchor in last.keys() {
+        assert!(expected.contains_key(anchor), "{anchor} is out of scope");
+    }
+}
+
+#[test]
+fn no_arguments_runs_the_tutorial_on_two_synthetic_forests() {
+    let out = Command::new(example()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for forest in ["onprem.contoso.com", "fabrikam.com"] {
+        assert!(
+            stderr.contains(&format!(
+                "forest {forest}: full sync started (ForceFullPasswordSync)"
+            )),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("forest {forest}: full sync complete")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("forest {forest}: 5 password change(s)")),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("domain DC=fabrikam,DC=com: full sync complete"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("# Summary"));
+    assert!(stderr.contains("ForceFullPasswordSync = 0"));
+    let config: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(config["connectors"].as_array().unwrap().len() >= 3);
+}
+
+#[test]
+fn directory_out_events_deliver_exactly_the_newest_credentials() {
+    let snapshot_path = scratch("snapshot.json");
+    std::fs::write(&snapshot_path, snapshot().to_string()).unwrap();
+    let out_path = scratch("out.jsonl");
+    let events_path = scratch("events.jsonl");
+    let out = Command::new(example())
+        .arg("--directory")
+        .arg(&snapshot_path)
+        .arg("--out")
+        .arg(&out_path)
+        .arg("--events")
+        .arg(&events_path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines = read_lines(&out_path);
+    assert_eq!(
+        lines.len(),
+        user_vectors().len() + 2,
+        "full sync then two changes"
+    );
+    check_final_state(&lines, &[]);
+    for line in &lines {
+        assert_eq!(line["target"], AAD);
+        assert_eq!(line["source_connector"], AD);
+        assert_eq!(line["force_change_on_logon"], false);
+    }
+    // Pre-hashed accounts carry the DC's stored salt.
+    let v = &user_vectors()[1];
+    let line = lines
+        .iter()
+        .find(|l| l["source_anchor"] == anchor(2))
+        .unwrap();
+    assert_eq!(line["salt"], v.salt_hex.as_str());
+    let events = read_lines(&events_path);
+    assert!(events.iter().all(|e| e["id"].is_u64()));
+    let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
+    for id in [617, 618, 620, 622, 650, 651, 654, 656, 657, 658] {
+        assert!(ids.contains(&id), "{id}");
+    }
+    let text = std::fs::read_to_string(&events_path).unwrap();
+    for v in user_vectors() {
+        assert!(!text.contains(&v.nt_hash_hex) && !text.contains(&v.password));
+    }
+}
+
+#[test]
+fn faults_and_crashes_still_end_with_the_newest_credentials() {
+    let snapshot_path = scratch("snapshot-faults.json");
+    std::fs::write(&snapshot_path, snapshot().to_string()).unwrap();
+    let out_path = scratch("out-faults.jsonl");
+    let events_path = scratch("events-faults.jsonl");
+    let out = Command::new(example())
+        .arg("--directory")
+        .arg(&snapshot_path)
+        .args([
+            "--fail-rate",
+            "0.3",
+            "--no-retry-rate",
+            "0.05",
+            "--seed",
+            "11",
+        ])
+        .args(["--crash-after-batches", "2"])
+        .arg("--out")
+        .arg(&out_path)
+        .arg("--events")
+        .arg(&events_path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("crash after 2 batches"), "{stderr}");
+    let events = read_lines(&events_path);
+    let mut excused = Vec::new();
+    let mut succeeded = Vec::new();
+    for e in &events {
+        if e["id"] == 657 {
+            let key = (
+                e["source_anchor"].as_str().unwrap().to_owned(),
+                e["usn"].as_u64().unwrap(),
+            );
+            match e["outcome"].as_str().unwrap() {
+                "NoRetry" => excused.push(key),
+                "Success" => succeeded.push(key),
+                _ => {}
+            }
+        }
+    }
+    excused.retain(|k| !succeeded.contains(k));
+    assert!(events.iter().any(|e| e["outcome"] == "Retrying"));
+    check_final_state(&read_lines(&out_path), &excused);
+}
+
+#[test]
+fn a_bad_snapshot_is_one_line_exit_1_and_nothing_delivered() {
+    let mut bad = snapshot();
+    bad["forests"][0]["accounts"][1]["unicodePwd_hex"] = json!("not-hex");
+    let snapshot_path = scratch("bad.json");
+    std::fs::write(&snapshot_path, bad.to_string()).unwrap();
+    let out_path = scratch("bad-out.jsonl");
+    let _ = std::fs::remove_file(&out_path);
+    let out = Command::new(example())
+        .arg("--directory")
+        .arg(&snapshot_path)
+        .arg("--out")
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let sam = &user_vectors()[1].sam;
+    assert!(
+        stderr.contains(sam.as_str()) && stderr.contains("unicodePwd_hex"),
+        "{stderr}"
+    );
+    assert!(!out_path.exists(), "nothing delivered");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn synthetic_null_transport_and_bad_flags() {
+    let out = Command::new(example())
+        .args(["--synthetic", "300", "--null-transport"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("forest fabrikam.com: full sync complete"),
+        "{stderr}"
+    );
+    for args in [
+        &["--fail-rate", "1.5"][..],
+        &["--out", "x", "--null-transport"],
+        &["--synthetic", "many"],
+        &["--bogus"],
+    ] {
+        let out = Command::new(example()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
