@@ -495,14 +495,6 @@ pub enum AccountError {
     /// `objectGUID` is not a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` or 16 bytes).
     #[error("objectGUID is not a GUID")]
     InvalidObjectGuid,
-    /// A cleartext password is longer than AD allows.
-    #[error("password is {units} UTF-16 units long; Active Directory allows at most {max}")]
-    PasswordTooLong {
-        /// Length in UTF-16 code units.
-        units: usize,
-        /// AD's limit.
-        max: usize,
-    },
     /// A stored credential attribute could not be used.
     #[error("{attribute} is malformed: {reason}")]
     MalformedAttribute {
