@@ -277,7 +277,7 @@ impl UserProperties {
                     &to_u16(value.len(), "USER_PROPERTY.ValueLength")?.to_le_bytes(),
                 );
                 out.extend_from_slice(&reserved.to_le_bytes());
-                out.extend_from_slice(&name);
+                out.extend_from_slice(name);
                 out.extend_from_slice(&value);
             }
         }
