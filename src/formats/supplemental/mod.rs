@@ -278,7 +278,7 @@ impl UserProperties {
                 );
                 out.extend_from_slice(&reserved.to_le_bytes());
                 out.extend_from_slice(name);
-                out.extend_from_slice(&value);
+                out.extend_from_slice(value);
             }
         }
         let length = to_u32(out.len() - PREFIX_LEN, "USER_PROPERTIES.Length")?;
