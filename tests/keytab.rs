@@ -346,3 +346,13 @@ fn principals_and_unsupported_etypes() {
         }
     );
 }
+
+/// The writer sizes the file exactly, so the key bytes are never left in a
+/// reallocated buffer.
+#[test]
+fn keytab_buffer_never_grows() {
+    let keytab = Keytab::parse(&ad_vectors::keytab_bytes()).unwrap();
+    let bytes = keytab.to_bytes().unwrap();
+    assert_eq!(bytes.capacity(), bytes.len());
+    assert_eq!(&bytes[..], &ad_vectors::keytab_bytes()[..]);
+}

@@ -872,3 +872,22 @@ fn revision_3_offsets_and_revision() {
         }
     ));
 }
+
+/// Builders size their output exactly: a buffer that grows reallocates and
+/// leaves unzeroized copies of the keys in freed memory.
+#[test]
+fn secret_buffers_never_grow() {
+    for (id, bytes) in supplemental_values() {
+        let parsed = UserProperties::parse(&bytes).unwrap();
+        let rebuilt = parsed.to_bytes().unwrap();
+        assert_eq!(rebuilt.capacity(), rebuilt.len(), "{id} USER_PROPERTIES");
+        if let Some(newer) = parsed.kerberos_newer_keys() {
+            let b = newer.to_bytes().unwrap();
+            assert_eq!(b.capacity(), b.len(), "{id} Primary:Kerberos-Newer-Keys");
+        }
+        if let Some(old) = parsed.kerberos() {
+            let b = old.to_bytes().unwrap();
+            assert_eq!(b.capacity(), b.len(), "{id} Primary:Kerberos");
+        }
+    }
+}

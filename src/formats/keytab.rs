@@ -163,18 +163,26 @@ impl Keytab {
     /// The file's bytes. Each entry gets both kvno fields: the low 8 bits,
     /// as `ktutil` writes them, and the full 32-bit value.
     pub fn to_bytes(&self) -> Result<Zeroizing<Vec<u8>>, FormatError> {
-        let mut out = Zeroizing::new(Vec::new());
+        // Sized exactly: a growing buffer would leave copies of the keys
+        // behind in freed memory.
+        let total = 2 + self
+            .entries
+            .iter()
+            .map(|e| 4 + record_len(e))
+            .sum::<usize>();
+        let mut out = Zeroizing::new(Vec::with_capacity(total));
         out.extend_from_slice(&MAGIC.to_be_bytes());
         for entry in &self.entries {
-            let mut record = Zeroizing::new(Vec::new());
-            write_entry(entry, &mut record)?;
-            let length = i32::try_from(record.len()).map_err(|_| FormatError::TooLarge {
+            let len = record_len(entry);
+            let length = i32::try_from(len).map_err(|_| FormatError::TooLarge {
                 field: "keytab record length",
-                found: record.len() as u64,
+                found: len as u64,
                 max: i32::MAX as u64,
             })?;
             out.extend_from_slice(&length.to_be_bytes());
-            out.extend_from_slice(&record);
+            let start = out.len();
+            write_entry(entry, &mut out)?;
+            debug_assert_eq!(out.len() - start, len);
         }
         Ok(out)
     }
@@ -285,6 +293,14 @@ fn write_text(text: &str, field: &'static str, out: &mut Vec<u8>) -> Result<(), 
     out.extend_from_slice(&to_u16(text.len(), field)?.to_be_bytes());
     out.extend_from_slice(text.as_bytes());
     Ok(())
+}
+
+/// Bytes [`write_entry`] writes for `entry` (the record without its length).
+fn record_len(entry: &KeytabEntry) -> usize {
+    let p = &entry.principal;
+    let names: usize = p.components.iter().map(|c| 2 + c.len()).sum();
+    // count, realm, components, name type, timestamp, kvno8, etype, key, kvno32
+    2 + 2 + p.realm.len() + names + 4 + 4 + 1 + 2 + 2 + entry.key.expose_secret().len() + 4
 }
 
 fn write_entry(entry: &KeytabEntry, out: &mut Vec<u8>) -> Result<(), FormatError> {

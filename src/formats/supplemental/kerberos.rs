@@ -276,8 +276,15 @@ impl KerberosStoredCredentialNew {
         let entries: usize = groups.iter().map(|(keys, _)| keys.len()).sum();
         let salt_offset = NEW_HEADER_LEN + entries * NEW_ENTRY_LEN;
         let mut key_offset = salt_offset + usize::from(salt_len);
+        let keys_len: usize = groups
+            .iter()
+            .flat_map(|(keys, _)| keys.iter())
+            .map(|k| k.key.expose_secret().len())
+            .sum();
 
-        let mut out = zeroize::Zeroizing::new(Vec::new());
+        // Sized exactly: a growing buffer would leave copies of the keys
+        // behind in freed memory.
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(key_offset + keys_len));
         out.extend_from_slice(&Self::REVISION.to_le_bytes());
         out.extend_from_slice(&self.flags.to_le_bytes());
         for (keys, field) in groups {
@@ -358,8 +365,14 @@ impl KerberosStoredCredential {
         let entries: usize = groups.iter().map(|(keys, _)| keys.len()).sum();
         let salt_offset = OLD_HEADER_LEN + entries * OLD_ENTRY_LEN + OLD_ENTRIES_PADDING;
         let mut key_offset = salt_offset + usize::from(salt_len);
+        let keys_len: usize = groups
+            .iter()
+            .flat_map(|(keys, _)| keys.iter())
+            .map(|k| k.expose_secret().len())
+            .sum();
 
-        let mut out = zeroize::Zeroizing::new(Vec::new());
+        // Sized exactly, so the buffer never reallocates (see above).
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(key_offset + keys_len));
         out.extend_from_slice(&Self::REVISION.to_le_bytes());
         out.extend_from_slice(&self.flags.to_le_bytes());
         for (keys, field) in groups {

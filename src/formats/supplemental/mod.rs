@@ -237,7 +237,22 @@ impl UserProperties {
     /// The attribute value, hex written in [`Self::hex_case`]. Fails only
     /// when a part is too large for its length field.
     pub fn to_bytes(&self) -> Result<Zeroizing<Vec<u8>>, FormatError> {
-        let mut out = Zeroizing::new(Vec::new());
+        // Encode every value first so the output can be sized exactly: a
+        // growing buffer would leave copies of the secrets in freed memory.
+        let mut encoded = Vec::with_capacity(self.properties.len());
+        for property in &self.properties {
+            let mut name = Vec::new();
+            encode_utf16le(property.name(), &mut name);
+            encoded.push((name, property.encode_value(self.hex_case)?));
+        }
+        let properties_len: usize = encoded
+            .iter()
+            .map(|(name, value)| PROPERTY_HEADER_LEN + name.len() + value.len())
+            .sum();
+        let tail = if encoded.is_empty() { 0 } else { 2 + 1 }; // PropertyCount, Reserved5
+        let mut out = Zeroizing::new(Vec::with_capacity(
+            PREFIX_LEN + RESERVED4_LEN + 2 + tail + properties_len,
+        ));
         out.extend_from_slice(&0u32.to_le_bytes()); // Reserved1
         out.extend_from_slice(&0u32.to_le_bytes()); // Length, patched below
         out.extend_from_slice(&0u32.to_le_bytes()); // Reserved2, Reserved3
@@ -248,10 +263,7 @@ impl UserProperties {
         if !self.properties.is_empty() {
             let count = to_u16(self.properties.len(), "USER_PROPERTIES.PropertyCount")?;
             out.extend_from_slice(&count.to_le_bytes());
-            for property in &self.properties {
-                let mut name = Vec::new();
-                encode_utf16le(property.name(), &mut name);
-                let value = property.encode_value(self.hex_case)?;
+            for (property, (name, value)) in self.properties.iter().zip(&encoded) {
                 // Windows and Samba mark `Packages` with 2, the others with 1.
                 let reserved: u16 = if matches!(property, UserProperty::Packages(_)) {
                     2
@@ -265,8 +277,8 @@ impl UserProperties {
                     &to_u16(value.len(), "USER_PROPERTY.ValueLength")?.to_le_bytes(),
                 );
                 out.extend_from_slice(&reserved.to_le_bytes());
-                out.extend_from_slice(&name);
-                out.extend_from_slice(&value);
+                out.extend_from_slice(name);
+                out.extend_from_slice(value);
             }
         }
         let length = to_u32(out.len() - PREFIX_LEN, "USER_PROPERTIES.Length")?;
