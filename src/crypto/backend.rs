@@ -14,7 +14,9 @@ use super::bulk::{self, LegacyInput, LegacyKeys, OrgIdInput};
 use super::kerberos::{AesKeys, Iterations, aes_keys_with_engine};
 use super::pbkdf2::{Chain, HmacKey, Sha1, Sha256, state_bytes};
 use super::salt::Salt;
-use super::simd::{self, AVX2_LANES, Avx2, SHANI_LANES, Sha1State, Sha256State, ShaNi};
+use super::simd::{
+    self, AVX2_LANES, Avx2, HYBRID_LANES, SHANI_LANES, Sha1State, Sha256State, ShaNi,
+};
 use crate::error::Result;
 use crate::secret::OrgIdHash;
 
@@ -29,11 +31,19 @@ pub enum Backend {
     ShaNi,
     /// Eight chains per AVX2 register, one per 32-bit lane.
     Avx2,
+    /// Eight AVX2 lanes and two SHA-NI chains in one instruction stream,
+    /// so both units work at once (x86-64 with SHA-NI and AVX2).
+    Hybrid,
 }
 
 impl Backend {
     /// Every backend, supported here or not.
-    pub const ALL: [Backend; 3] = [Backend::Portable, Backend::ShaNi, Backend::Avx2];
+    pub const ALL: [Backend; 4] = [
+        Backend::Portable,
+        Backend::ShaNi,
+        Backend::Avx2,
+        Backend::Hybrid,
+    ];
 
     /// The backends this CPU can run, [`Backend::Portable`] first.
     pub fn supported() -> Vec<Backend> {
@@ -54,6 +64,7 @@ impl Backend {
             Backend::Portable => "portable",
             Backend::ShaNi => "sha-ni",
             Backend::Avx2 => "avx2",
+            Backend::Hybrid => "sha-ni+avx2",
         }
     }
 }
@@ -64,6 +75,7 @@ pub(crate) enum Engine {
     Portable,
     ShaNi(ShaNi),
     Avx2(Avx2),
+    Hybrid(ShaNi, Avx2),
 }
 
 impl Engine {
@@ -73,6 +85,9 @@ impl Engine {
             Backend::Portable => Some(Engine::Portable),
             Backend::ShaNi => ShaNi::detect().map(Engine::ShaNi),
             Backend::Avx2 => Avx2::detect().map(Engine::Avx2),
+            Backend::Hybrid => ShaNi::detect()
+                .zip(Avx2::detect())
+                .map(|(ni, avx2)| Engine::Hybrid(ni, avx2)),
         }
     }
 
@@ -82,7 +97,7 @@ impl Engine {
         *BULK.get_or_init(|| {
             // Measured on Zen 3 (benches/bulk.rs): four interleaved SHA-NI
             // chains beat eight AVX2 lanes, so SHA-NI comes first.
-            [Backend::ShaNi, Backend::Avx2]
+            [Backend::Hybrid, Backend::Avx2, Backend::ShaNi]
                 .into_iter()
                 .find_map(Engine::new)
                 .unwrap_or(Engine::Portable)
@@ -102,6 +117,7 @@ impl Engine {
             Engine::Portable => Backend::Portable,
             Engine::ShaNi(_) => Backend::ShaNi,
             Engine::Avx2(_) => Backend::Avx2,
+            Engine::Hybrid(..) => Backend::Hybrid,
         }
     }
 
@@ -117,6 +133,14 @@ impl Engine {
             Engine::Avx2(token) => schedule(jobs, AVX2_LANES, |chains, iterations, out| {
                 simd::sha1_avx2(token, chains, iterations, out);
             }),
+            Engine::Hybrid(ni, avx2) => schedule(jobs, HYBRID_LANES, |chains, iterations, out| {
+                // A short tail costs less on SHA-NI alone than in ten lanes.
+                if chains.len() <= SHANI_LANES {
+                    simd::sha1_shani(ni, chains, iterations, out);
+                } else {
+                    simd::sha1_hybrid((ni, avx2), chains, iterations, out);
+                }
+            }),
         }
     }
 
@@ -131,6 +155,14 @@ impl Engine {
             }),
             Engine::Avx2(token) => schedule(jobs, AVX2_LANES, |chains, iterations, out| {
                 simd::sha256_avx2(token, chains, iterations, out);
+            }),
+            Engine::Hybrid(ni, avx2) => schedule(jobs, HYBRID_LANES, |chains, iterations, out| {
+                // A short tail costs less on SHA-NI alone than in ten lanes.
+                if chains.len() <= SHANI_LANES {
+                    simd::sha256_shani(ni, chains, iterations, out);
+                } else {
+                    simd::sha256_hybrid((ni, avx2), chains, iterations, out);
+                }
             }),
         }
     }

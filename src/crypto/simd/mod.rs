@@ -19,9 +19,13 @@ use super::pbkdf2::Chain;
 #[cfg(target_arch = "x86_64")]
 mod sha1_avx2;
 #[cfg(target_arch = "x86_64")]
+mod sha1_hybrid;
+#[cfg(target_arch = "x86_64")]
 mod sha1_shani;
 #[cfg(target_arch = "x86_64")]
 mod sha256_avx2;
+#[cfg(target_arch = "x86_64")]
+mod sha256_hybrid;
 #[cfg(target_arch = "x86_64")]
 mod sha256_shani;
 
@@ -36,6 +40,8 @@ pub(crate) type Sha256State = [u32; 8];
 pub(crate) const SHANI_LANES: usize = 4;
 /// Lanes of a 256-bit register of 32-bit words.
 pub(crate) const AVX2_LANES: usize = 8;
+/// Chains of the hybrid kernels: eight AVX2 lanes plus two SHA-NI chains.
+pub(crate) const HYBRID_LANES: usize = AVX2_LANES + 2;
 
 /// Proof that this CPU has SHA-NI (with the SSE levels its kernels use).
 #[cfg(target_arch = "x86_64")]
@@ -149,7 +155,7 @@ pub(crate) fn sha1_avx2(
     {
         let _ = token;
         assert_lanes(chains.len(), out.len(), AVX2_LANES);
-        let mut lanes = fill_lanes(chains);
+        let mut lanes = fill_lanes::<_, AVX2_LANES>(chains);
         // SAFETY: `token` exists only if `Avx2::detect` found AVX2.
         let result = unsafe { sha1_avx2::pbkdf2(&lanes, iterations) };
         zeroize::Zeroize::zeroize(&mut lanes);
@@ -170,7 +176,7 @@ pub(crate) fn sha256_avx2(
     {
         let _ = token;
         assert_lanes(chains.len(), out.len(), AVX2_LANES);
-        let mut lanes = fill_lanes(chains);
+        let mut lanes = fill_lanes::<_, AVX2_LANES>(chains);
         // SAFETY: `token` exists only if `Avx2::detect` found AVX2.
         let result = unsafe { sha256_avx2::pbkdf2(&lanes, iterations) };
         zeroize::Zeroize::zeroize(&mut lanes);
@@ -178,6 +184,52 @@ pub(crate) fn sha256_avx2(
     }
     #[cfg(not(target_arch = "x86_64"))]
     match token {}
+}
+
+/// Finishes up to [`HYBRID_LANES`] SHA-1 chains: eight on AVX2 and two
+/// on SHA-NI in one instruction stream; unused lanes repeat the first
+/// chain and are discarded.
+pub(crate) fn sha1_hybrid(
+    tokens: (ShaNi, Avx2),
+    chains: &[Chain<Sha1State>],
+    iterations: u32,
+    out: &mut [Sha1State],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let _ = tokens;
+        assert_lanes(chains.len(), out.len(), HYBRID_LANES);
+        let mut lanes = fill_lanes::<_, { sha1_hybrid::LANES }>(chains);
+        // SAFETY: the tokens exist only if `ShaNi::detect` found SHA-NI,
+        // SSSE3 and SSE4.1 and `Avx2::detect` found AVX2.
+        let result = unsafe { sha1_hybrid::pbkdf2(&lanes, iterations) };
+        zeroize::Zeroize::zeroize(&mut lanes);
+        lanes_into(result, out);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    match tokens.0 {}
+}
+
+/// Finishes up to [`HYBRID_LANES`] SHA-256 chains, like [`sha1_hybrid`].
+pub(crate) fn sha256_hybrid(
+    tokens: (ShaNi, Avx2),
+    chains: &[Chain<Sha256State>],
+    iterations: u32,
+    out: &mut [Sha256State],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let _ = tokens;
+        assert_lanes(chains.len(), out.len(), HYBRID_LANES);
+        let mut lanes = fill_lanes::<_, { sha256_hybrid::LANES }>(chains);
+        // SAFETY: the tokens exist only if `ShaNi::detect` found SHA-NI,
+        // SSSE3 and SSE4.1 and `Avx2::detect` found AVX2.
+        let result = unsafe { sha256_hybrid::pbkdf2(&lanes, iterations) };
+        zeroize::Zeroize::zeroize(&mut lanes);
+        lanes_into(result, out);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    match tokens.0 {}
 }
 
 /// The scheduler never hands a kernel more chains than it has lanes, nor
@@ -201,7 +253,7 @@ fn first_n<S: Copy, const N: usize>(chains: &[Chain<S>]) -> &[Chain<S>; N] {
 
 /// All lanes filled: the chains, then copies of the first.
 #[cfg(target_arch = "x86_64")]
-fn fill_lanes<S: Copy + Default>(chains: &[Chain<S>]) -> [Chain<S>; AVX2_LANES] {
+fn fill_lanes<S: Copy, const N: usize>(chains: &[Chain<S>]) -> [Chain<S>; N] {
     core::array::from_fn(|lane| chains.get(lane).copied().unwrap_or(chains[0]))
 }
 

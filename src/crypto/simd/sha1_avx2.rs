@@ -11,7 +11,7 @@ use super::{AVX2_LANES, Chain, Sha1State};
 /// Bit length of a digest message after HMAC's key block: (64 + 20) * 8.
 const DIGEST_MESSAGE_BITS: i32 = 672;
 
-type State = [__m256i; 5];
+pub(super) type State = [__m256i; 5];
 
 macro_rules! rotate_left {
     ($name:ident, $bits:literal) => {
@@ -29,7 +29,7 @@ rotate_left!(rotl5, 5);
 rotate_left!(rotl30, 30);
 
 #[target_feature(enable = "avx2")]
-fn splat(word: u32) -> __m256i {
+pub(super) fn splat(word: u32) -> __m256i {
     _mm256_set1_epi32(word as i32)
 }
 
@@ -41,7 +41,7 @@ fn gather(states: [&Sha1State; AVX2_LANES], word: usize) -> __m256i {
 }
 
 #[target_feature(enable = "avx2")]
-fn load(
+pub(super) fn load(
     chains: &[Chain<Sha1State>; AVX2_LANES],
     pick: fn(&Chain<Sha1State>) -> &Sha1State,
 ) -> State {
@@ -50,7 +50,7 @@ fn load(
 }
 
 #[target_feature(enable = "avx2")]
-fn store(state: &State) -> [Sha1State; AVX2_LANES] {
+pub(super) fn store(state: &State) -> [Sha1State; AVX2_LANES] {
     let mut out = [[0u32; 5]; AVX2_LANES];
     for (word, register) in state.iter().enumerate() {
         let lanes = [
@@ -70,51 +70,58 @@ fn store(state: &State) -> [Sha1State; AVX2_LANES] {
     out
 }
 
+/// Round `T` (0..80): the message schedule step, then the round itself.
+/// `T` is a constant, so after inlining every index and branch folds away
+/// and `w` lives in registers (or plain stack slots), never indexed.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn round<const T: usize>(v: &mut State, w: &mut [__m256i; 16]) {
+    if T >= 16 {
+        let x = _mm256_xor_si256(
+            _mm256_xor_si256(w[(T + 13) % 16], w[(T + 8) % 16]),
+            _mm256_xor_si256(w[(T + 2) % 16], w[T % 16]),
+        );
+        w[T % 16] = rotl1(x);
+    }
+    let [a, b, c, d, e] = *v;
+    let (f, k) = match T {
+        0..20 => (
+            _mm256_xor_si256(d, _mm256_and_si256(b, _mm256_xor_si256(c, d))),
+            0x5A82_7999,
+        ),
+        20..40 => (_mm256_xor_si256(_mm256_xor_si256(b, c), d), 0x6ED9_EBA1),
+        40..60 => (
+            _mm256_or_si256(
+                _mm256_and_si256(b, c),
+                _mm256_and_si256(d, _mm256_or_si256(b, c)),
+            ),
+            0x8F1B_BCDC,
+        ),
+        _ => (_mm256_xor_si256(_mm256_xor_si256(b, c), d), 0xCA62_C1D6),
+    };
+    let sum = _mm256_add_epi32(
+        _mm256_add_epi32(rotl5(a), f),
+        _mm256_add_epi32(_mm256_add_epi32(e, splat(k)), w[T % 16]),
+    );
+    *v = [sum, a, rotl30(b), c, d];
+}
+
 /// One compression of `state` over the padded message holding `digest`.
 #[target_feature(enable = "avx2")]
+#[inline]
 fn compress_digest(state: &State, digest: &State) -> State {
     let mut w = [_mm256_setzero_si256(); 16];
     w[..5].copy_from_slice(digest);
     w[5] = splat(0x8000_0000);
     w[15] = _mm256_set1_epi32(DIGEST_MESSAGE_BITS);
-    let [mut a, mut b, mut c, mut d, mut e] = *state;
-    for t in 0..80 {
-        if t >= 16 {
-            let x = _mm256_xor_si256(
-                _mm256_xor_si256(w[(t + 13) % 16], w[(t + 8) % 16]),
-                _mm256_xor_si256(w[(t + 2) % 16], w[t % 16]),
-            );
-            w[t % 16] = rotl1(x);
-        }
-        let (f, k) = match t {
-            0..20 => (
-                _mm256_xor_si256(d, _mm256_and_si256(b, _mm256_xor_si256(c, d))),
-                0x5A82_7999,
-            ),
-            20..40 => (_mm256_xor_si256(_mm256_xor_si256(b, c), d), 0x6ED9_EBA1),
-            40..60 => (
-                _mm256_or_si256(
-                    _mm256_and_si256(b, c),
-                    _mm256_and_si256(d, _mm256_or_si256(b, c)),
-                ),
-                0x8F1B_BCDC,
-            ),
-            _ => (_mm256_xor_si256(_mm256_xor_si256(b, c), d), 0xCA62_C1D6),
-        };
-        let sum = _mm256_add_epi32(
-            _mm256_add_epi32(rotl5(a), f),
-            _mm256_add_epi32(_mm256_add_epi32(e, splat(k)), w[t % 16]),
-        );
-        e = d;
-        d = c;
-        c = rotl30(b);
-        b = a;
-        a = sum;
+    let mut v = *state;
+    macro_rules! rounds {
+        ($($t:literal)*) => { $( round::<$t>(&mut v, &mut w); )* };
     }
-    let mut working = [a, b, c, d, e];
-    let out = core::array::from_fn(|i| _mm256_add_epi32(state[i], working[i]));
+    rounds!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79);
+    let out = core::array::from_fn(|i| _mm256_add_epi32(state[i], v[i]));
     w.zeroize();
-    working.zeroize();
+    v.zeroize();
     out
 }
 

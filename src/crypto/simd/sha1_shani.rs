@@ -14,17 +14,17 @@ use zeroize::Zeroize;
 use super::{Chain, Sha1State};
 
 /// Bit length of a digest message after HMAC's key block: (64 + 20) * 8.
-const DIGEST_MESSAGE_BITS: i32 = 672;
+pub(super) const DIGEST_MESSAGE_BITS: i32 = 672;
 
 /// A SHA-1 state in SHA-NI layout.
 #[derive(Clone, Copy)]
-struct State {
-    abcd: __m128i,
-    e: __m128i,
+pub(super) struct State {
+    pub(super) abcd: __m128i,
+    pub(super) e: __m128i,
 }
 
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn load(words: &Sha1State) -> State {
+pub(super) fn load(words: &Sha1State) -> State {
     let [a, b, c, d, e] = words.map(|w| w as i32);
     State {
         abcd: _mm_set_epi32(a, b, c, d),
@@ -33,7 +33,7 @@ fn load(words: &Sha1State) -> State {
 }
 
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn store(state: State) -> Sha1State {
+pub(super) fn store(state: State) -> Sha1State {
     [
         _mm_extract_epi32::<3>(state.abcd),
         _mm_extract_epi32::<2>(state.abcd),
@@ -46,7 +46,7 @@ fn store(state: State) -> Sha1State {
 
 /// The padded one-block message holding a previous digest.
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn digest_message(digest: State) -> [__m128i; 4] {
+pub(super) fn digest_message(digest: State) -> [__m128i; 4] {
     [
         digest.abcd,
         _mm_or_si128(digest.e, _mm_set_epi32(0, 0x8000_0000u32 as i32, 0, 0)),
@@ -57,7 +57,7 @@ fn digest_message(digest: State) -> [__m128i; 4] {
 
 /// Four rounds of group `g` (1..20) for every lane, with round function `F`.
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn group<const F: i32, const N: usize>(
+pub(super) fn group<const F: i32, const N: usize>(
     g: usize,
     abcd: &mut [__m128i; N],
     previous: &mut [__m128i; N],

@@ -10,7 +10,7 @@ use super::{AVX2_LANES, Chain, Sha256State};
 /// Bit length of a digest message after HMAC's key block: (64 + 32) * 8.
 const DIGEST_MESSAGE_BITS: i32 = 768;
 
-type State = [__m256i; 8];
+pub(super) type State = [__m256i; 8];
 
 macro_rules! rotate_right {
     ($name:ident, $bits:literal) => {
@@ -47,7 +47,7 @@ fn gather(states: [&Sha256State; AVX2_LANES], word: usize) -> __m256i {
 }
 
 #[target_feature(enable = "avx2")]
-fn load(
+pub(super) fn load(
     chains: &[Chain<Sha256State>; AVX2_LANES],
     pick: fn(&Chain<Sha256State>) -> &Sha256State,
 ) -> State {
@@ -56,7 +56,7 @@ fn load(
 }
 
 #[target_feature(enable = "avx2")]
-fn store(state: &State) -> [Sha256State; AVX2_LANES] {
+pub(super) fn store(state: &State) -> [Sha256State; AVX2_LANES] {
     let mut out = [[0u32; 8]; AVX2_LANES];
     for (word, register) in state.iter().enumerate() {
         let lanes = [
@@ -76,53 +76,65 @@ fn store(state: &State) -> [Sha256State; AVX2_LANES] {
     out
 }
 
+/// Round `T` (0..64): the message schedule step, then the round itself;
+/// `T` is a constant, so indices and branches fold away after inlining.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn round<const T: usize>(v: &mut State, w: &mut [__m256i; 16]) {
+    if T >= 16 {
+        let w15 = w[(T + 1) % 16];
+        let w2 = w[(T + 14) % 16];
+        let sigma0 = xor3(rotr7(w15), rotr18(w15), _mm256_srli_epi32::<3>(w15));
+        let sigma1 = xor3(rotr17(w2), rotr19(w2), _mm256_srli_epi32::<10>(w2));
+        w[T % 16] = _mm256_add_epi32(
+            _mm256_add_epi32(w[T % 16], sigma0),
+            _mm256_add_epi32(w[(T + 9) % 16], sigma1),
+        );
+    }
+    let [a, b, c, d, e, f, g, h] = *v;
+    let big_sigma1 = xor3(rotr6(e), rotr11(e), rotr25(e));
+    let choose = _mm256_xor_si256(g, _mm256_and_si256(e, _mm256_xor_si256(f, g)));
+    let t1 = _mm256_add_epi32(
+        _mm256_add_epi32(h, big_sigma1),
+        _mm256_add_epi32(
+            choose,
+            _mm256_add_epi32(_mm256_set1_epi32(K[T] as i32), w[T % 16]),
+        ),
+    );
+    let big_sigma0 = xor3(rotr2(a), rotr13(a), rotr22(a));
+    let majority = _mm256_or_si256(
+        _mm256_and_si256(a, b),
+        _mm256_and_si256(c, _mm256_or_si256(a, b)),
+    );
+    let t2 = _mm256_add_epi32(big_sigma0, majority);
+    *v = [
+        _mm256_add_epi32(t1, t2),
+        a,
+        b,
+        c,
+        _mm256_add_epi32(d, t1),
+        e,
+        f,
+        g,
+    ];
+}
+
 /// One compression of `state` over the padded message holding `digest`.
 #[target_feature(enable = "avx2")]
+#[inline]
 fn compress_digest(state: &State, digest: &State) -> State {
     let mut w = [_mm256_setzero_si256(); 16];
     w[..8].copy_from_slice(digest);
     w[8] = _mm256_set1_epi32(0x8000_0000u32 as i32);
     w[15] = _mm256_set1_epi32(DIGEST_MESSAGE_BITS);
-    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-    for t in 0..64 {
-        if t >= 16 {
-            let w15 = w[(t + 1) % 16];
-            let w2 = w[(t + 14) % 16];
-            let sigma0 = xor3(rotr7(w15), rotr18(w15), _mm256_srli_epi32::<3>(w15));
-            let sigma1 = xor3(rotr17(w2), rotr19(w2), _mm256_srli_epi32::<10>(w2));
-            w[t % 16] = _mm256_add_epi32(
-                _mm256_add_epi32(w[t % 16], sigma0),
-                _mm256_add_epi32(w[(t + 9) % 16], sigma1),
-            );
-        }
-        let big_sigma1 = xor3(rotr6(e), rotr11(e), rotr25(e));
-        let choose = _mm256_xor_si256(g, _mm256_and_si256(e, _mm256_xor_si256(f, g)));
-        let t1 = _mm256_add_epi32(
-            _mm256_add_epi32(h, big_sigma1),
-            _mm256_add_epi32(
-                choose,
-                _mm256_add_epi32(_mm256_set1_epi32(K[t] as i32), w[t % 16]),
-            ),
-        );
-        let big_sigma0 = xor3(rotr2(a), rotr13(a), rotr22(a));
-        let majority = _mm256_or_si256(
-            _mm256_and_si256(a, b),
-            _mm256_and_si256(c, _mm256_or_si256(a, b)),
-        );
-        let t2 = _mm256_add_epi32(big_sigma0, majority);
-        h = g;
-        g = f;
-        f = e;
-        e = _mm256_add_epi32(d, t1);
-        d = c;
-        c = b;
-        b = a;
-        a = _mm256_add_epi32(t1, t2);
+    let mut v = *state;
+    macro_rules! rounds {
+        ($($t:literal)*) => { $( round::<$t>(&mut v, &mut w); )* };
     }
-    let mut working = [a, b, c, d, e, f, g, h];
-    let out = core::array::from_fn(|i| _mm256_add_epi32(state[i], working[i]));
+    rounds!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63);
+    let out = core::array::from_fn(|i| _mm256_add_epi32(state[i], v[i]));
     w.zeroize();
-    working.zeroize();
+    v.zeroize();
     out
 }
 

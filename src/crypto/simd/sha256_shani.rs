@@ -12,7 +12,7 @@ use zeroize::Zeroize;
 use super::{Chain, Sha256State};
 
 /// Bit length of a digest message after HMAC's key block: (64 + 32) * 8.
-const DIGEST_MESSAGE_BITS: i32 = 768;
+pub(super) const DIGEST_MESSAGE_BITS: i32 = 768;
 
 /// SHA-256 round constants (FIPS 180-4 §4.2.2).
 pub(super) const K: [u32; 64] = [
@@ -28,9 +28,9 @@ pub(super) const K: [u32; 64] = [
 
 /// A SHA-256 state in SHA-NI layout.
 #[derive(Clone, Copy)]
-struct State {
-    abef: __m128i,
-    cdgh: __m128i,
+pub(super) struct State {
+    pub(super) abef: __m128i,
+    pub(super) cdgh: __m128i,
 }
 
 impl Zeroize for State {
@@ -41,7 +41,7 @@ impl Zeroize for State {
 }
 
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn load(words: &Sha256State) -> State {
+pub(super) fn load(words: &Sha256State) -> State {
     let [a, b, c, d, e, f, g, h] = words.map(|w| w as i32);
     State {
         abef: _mm_set_epi32(a, b, e, f),
@@ -50,7 +50,7 @@ fn load(words: &Sha256State) -> State {
 }
 
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn store(state: State) -> Sha256State {
+pub(super) fn store(state: State) -> Sha256State {
     [
         _mm_extract_epi32::<3>(state.abef),
         _mm_extract_epi32::<2>(state.abef),
@@ -66,7 +66,7 @@ fn store(state: State) -> Sha256State {
 
 /// The padded one-block message holding a previous digest.
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn digest_message(digest: State) -> [__m128i; 4] {
+pub(super) fn digest_message(digest: State) -> [__m128i; 4] {
     // unpackhi_epi64 gives (B, A, D, C) from lane 0 up; 0xB1 swaps pairs.
     let abcd = _mm_shuffle_epi32::<0xB1>(_mm_unpackhi_epi64(digest.abef, digest.cdgh));
     let efgh = _mm_shuffle_epi32::<0xB1>(_mm_unpacklo_epi64(digest.abef, digest.cdgh));
@@ -78,33 +78,46 @@ fn digest_message(digest: State) -> [__m128i; 4] {
     ]
 }
 
+/// Four rounds of group `G` (0..16) for every lane; `G` is a constant,
+/// so message indices fold away after inlining.
+#[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+#[inline]
+pub(super) fn group<const G: usize, const N: usize>(
+    abef: &mut [__m128i; N],
+    cdgh: &mut [__m128i; N],
+    w: &mut [[__m128i; 4]; N],
+) {
+    let k = _mm_set_epi32(
+        K[4 * G + 3] as i32,
+        K[4 * G + 2] as i32,
+        K[4 * G + 1] as i32,
+        K[4 * G] as i32,
+    );
+    for lane in 0..N {
+        let w = &mut w[lane];
+        if G >= 4 {
+            // W[G] from W[G-4], W[G-3], W[G-2], W[G-1] (held at G%4, G+1, G+2, G+3).
+            let sigma0 = _mm_sha256msg1_epu32(w[G % 4], w[(G + 1) % 4]);
+            let minus7 = _mm_alignr_epi8::<4>(w[(G + 3) % 4], w[(G + 2) % 4]);
+            w[G % 4] = _mm_sha256msg2_epu32(_mm_add_epi32(sigma0, minus7), w[(G + 3) % 4]);
+        }
+        let kw = _mm_add_epi32(w[G % 4], k);
+        cdgh[lane] = _mm_sha256rnds2_epu32(cdgh[lane], abef[lane], kw);
+        abef[lane] = _mm_sha256rnds2_epu32(abef[lane], cdgh[lane], _mm_shuffle_epi32::<0x0E>(kw));
+    }
+}
+
 /// One compression per lane: `states[lane]` over `messages[lane]`.
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+#[inline]
 fn compress<const N: usize>(states: &[State; N], messages: [[__m128i; 4]; N]) -> [State; N] {
     let mut w = messages;
     let mut abef: [__m128i; N] = core::array::from_fn(|lane| states[lane].abef);
     let mut cdgh: [__m128i; N] = core::array::from_fn(|lane| states[lane].cdgh);
-    for g in 0..16 {
-        let k = _mm_set_epi32(
-            K[4 * g + 3] as i32,
-            K[4 * g + 2] as i32,
-            K[4 * g + 1] as i32,
-            K[4 * g] as i32,
-        );
-        for lane in 0..N {
-            let w = &mut w[lane];
-            if g >= 4 {
-                // W[g] from W[g-4], W[g-3], W[g-2], W[g-1] (held at g%4, g+1, g+2, g+3).
-                let sigma0 = _mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]);
-                let minus7 = _mm_alignr_epi8::<4>(w[(g + 3) % 4], w[(g + 2) % 4]);
-                w[g % 4] = _mm_sha256msg2_epu32(_mm_add_epi32(sigma0, minus7), w[(g + 3) % 4]);
-            }
-            let kw = _mm_add_epi32(w[g % 4], k);
-            cdgh[lane] = _mm_sha256rnds2_epu32(cdgh[lane], abef[lane], kw);
-            abef[lane] =
-                _mm_sha256rnds2_epu32(abef[lane], cdgh[lane], _mm_shuffle_epi32::<0x0E>(kw));
-        }
+    macro_rules! groups {
+        ($($g:literal)*) => { $( group::<$g, N>(&mut abef, &mut cdgh, &mut w); )* };
     }
+    groups!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
     let out = core::array::from_fn(|lane| State {
         abef: _mm_add_epi32(abef[lane], states[lane].abef),
         cdgh: _mm_add_epi32(cdgh[lane], states[lane].cdgh),
