@@ -69,7 +69,7 @@ pub struct LegacyKeys {
 /// NT hash and both AES keys for every input, on all cores; results in
 /// input order (see the [module example](self)).
 pub fn legacy_keys(inputs: &[LegacyInput<'_>]) -> Vec<Result<LegacyKeys>> {
-    legacy_keys_parallel(Engine::bulk(), inputs)
+    legacy_keys_parallel(Engine::bulk_sha1(), inputs)
 }
 
 /// [`legacy_keys`] on the calling thread only: for callers that manage
@@ -89,7 +89,7 @@ pub fn legacy_keys(inputs: &[LegacyInput<'_>]) -> Vec<Result<LegacyKeys>> {
 /// assert!(keys[1].is_ok());
 /// ```
 pub fn legacy_keys_on_current_thread(inputs: &[LegacyInput<'_>]) -> Vec<Result<LegacyKeys>> {
-    legacy_keys_with_engine(Engine::bulk(), inputs)
+    legacy_keys_with_engine(Engine::bulk_sha1(), inputs)
 }
 
 /// One input to [`org_id_hashes`].
@@ -120,12 +120,12 @@ pub struct OrgIdInput<'a> {
 /// # Ok::<(), hashsync::Error>(())
 /// ```
 pub fn org_id_hashes(inputs: &[OrgIdInput<'_>]) -> Vec<Result<OrgIdHash>> {
-    org_id_hashes_parallel(Engine::bulk(), inputs)
+    org_id_hashes_parallel(Engine::bulk_sha256(), inputs)
 }
 
 /// [`org_id_hashes`] on the calling thread only.
 pub fn org_id_hashes_on_current_thread(inputs: &[OrgIdInput<'_>]) -> Vec<Result<OrgIdHash>> {
-    org_id_hashes_with_engine(Engine::bulk(), inputs)
+    org_id_hashes_with_engine(Engine::bulk_sha256(), inputs)
 }
 
 /// Fresh OrgId hashes (a new random salt each, as every password sync

@@ -19,13 +19,9 @@ use super::pbkdf2::Chain;
 #[cfg(target_arch = "x86_64")]
 mod sha1_avx2;
 #[cfg(target_arch = "x86_64")]
-mod sha1_hybrid;
-#[cfg(target_arch = "x86_64")]
 mod sha1_shani;
 #[cfg(target_arch = "x86_64")]
 mod sha256_avx2;
-#[cfg(target_arch = "x86_64")]
-mod sha256_hybrid;
 #[cfg(target_arch = "x86_64")]
 mod sha256_shani;
 
@@ -34,14 +30,18 @@ pub(crate) type Sha1State = [u32; 5];
 /// SHA-256 chaining state words.
 pub(crate) type Sha256State = [u32; 8];
 
-/// Chains the SHA-NI kernels keep in flight at once. Zen 3 and Ice Lake
-/// issue `sha1rnds4`/`sha256rnds2` far faster than their latency, so one
-/// chain leaves the unit idle most of the time.
-pub(crate) const SHANI_LANES: usize = 4;
+/// SHA-1 chains the SHA-NI kernel keeps in flight at once. Zen 3 issues
+/// `sha1rnds4` far faster than its latency, so one chain leaves the unit
+/// idle most of the time; measured there (keys/s, one core): one chain
+/// 1,560, two 2,230, three 2,660, four 2,790. More would spill registers.
+pub(crate) const SHA1_SHANI_LANES: usize = 4;
+/// SHA-256 chains the SHA-NI kernel keeps in flight at once: a SHA-256
+/// state takes two registers more than SHA-1's, and on Zen 3 two chains
+/// already reach what three or four do (OrgId hashes/s, one core: one
+/// chain 11,700, two 18,000, four 18,000).
+pub(crate) const SHA256_SHANI_LANES: usize = 2;
 /// Lanes of a 256-bit register of 32-bit words.
 pub(crate) const AVX2_LANES: usize = 8;
-/// Chains of the hybrid kernels: eight AVX2 lanes plus two SHA-NI chains.
-pub(crate) const HYBRID_LANES: usize = AVX2_LANES + 2;
 
 /// Proof that this CPU has SHA-NI (with the SSE levels its kernels use).
 #[cfg(target_arch = "x86_64")]
@@ -90,7 +90,7 @@ impl Avx2 {
     }
 }
 
-/// Finishes up to [`SHANI_LANES`] SHA-1 chains with `iterations`
+/// Finishes up to [`SHA1_SHANI_LANES`] SHA-1 chains with `iterations`
 /// iterations each, writing each `T` to the matching `out` entry.
 pub(crate) fn sha1_shani(
     token: ShaNi,
@@ -101,7 +101,7 @@ pub(crate) fn sha1_shani(
     #[cfg(target_arch = "x86_64")]
     {
         let _ = token;
-        assert_lanes(chains.len(), out.len(), SHANI_LANES);
+        assert_lanes(chains.len(), out.len(), SHA1_SHANI_LANES);
         // SAFETY: `token` exists only if `ShaNi::detect` found SHA-NI,
         // SSSE3 and SSE4.1, the features these kernels are compiled with.
         unsafe {
@@ -117,7 +117,7 @@ pub(crate) fn sha1_shani(
     match token {}
 }
 
-/// Finishes up to [`SHANI_LANES`] SHA-256 chains, like [`sha1_shani`].
+/// Finishes up to [`SHA256_SHANI_LANES`] SHA-256 chains, like [`sha1_shani`].
 pub(crate) fn sha256_shani(
     token: ShaNi,
     chains: &[Chain<Sha256State>],
@@ -127,15 +127,13 @@ pub(crate) fn sha256_shani(
     #[cfg(target_arch = "x86_64")]
     {
         let _ = token;
-        assert_lanes(chains.len(), out.len(), SHANI_LANES);
+        assert_lanes(chains.len(), out.len(), SHA256_SHANI_LANES);
         // SAFETY: `token` exists only if `ShaNi::detect` found SHA-NI,
         // SSSE3 and SSE4.1, the features these kernels are compiled with.
         unsafe {
             match chains.len() {
                 1 => lanes_into(sha256_shani::pbkdf2::<1>(first_n(chains), iterations), out),
-                2 => lanes_into(sha256_shani::pbkdf2::<2>(first_n(chains), iterations), out),
-                3 => lanes_into(sha256_shani::pbkdf2::<3>(first_n(chains), iterations), out),
-                _ => lanes_into(sha256_shani::pbkdf2::<4>(first_n(chains), iterations), out),
+                _ => lanes_into(sha256_shani::pbkdf2::<2>(first_n(chains), iterations), out),
             }
         }
     }
@@ -184,52 +182,6 @@ pub(crate) fn sha256_avx2(
     }
     #[cfg(not(target_arch = "x86_64"))]
     match token {}
-}
-
-/// Finishes up to [`HYBRID_LANES`] SHA-1 chains: eight on AVX2 and two
-/// on SHA-NI in one instruction stream; unused lanes repeat the first
-/// chain and are discarded.
-pub(crate) fn sha1_hybrid(
-    tokens: (ShaNi, Avx2),
-    chains: &[Chain<Sha1State>],
-    iterations: u32,
-    out: &mut [Sha1State],
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let _ = tokens;
-        assert_lanes(chains.len(), out.len(), HYBRID_LANES);
-        let mut lanes = fill_lanes::<_, { sha1_hybrid::LANES }>(chains);
-        // SAFETY: the tokens exist only if `ShaNi::detect` found SHA-NI,
-        // SSSE3 and SSE4.1 and `Avx2::detect` found AVX2.
-        let result = unsafe { sha1_hybrid::pbkdf2(&lanes, iterations) };
-        zeroize::Zeroize::zeroize(&mut lanes);
-        lanes_into(result, out);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    match tokens.0 {}
-}
-
-/// Finishes up to [`HYBRID_LANES`] SHA-256 chains, like [`sha1_hybrid`].
-pub(crate) fn sha256_hybrid(
-    tokens: (ShaNi, Avx2),
-    chains: &[Chain<Sha256State>],
-    iterations: u32,
-    out: &mut [Sha256State],
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let _ = tokens;
-        assert_lanes(chains.len(), out.len(), HYBRID_LANES);
-        let mut lanes = fill_lanes::<_, { sha256_hybrid::LANES }>(chains);
-        // SAFETY: the tokens exist only if `ShaNi::detect` found SHA-NI,
-        // SSSE3 and SSE4.1 and `Avx2::detect` found AVX2.
-        let result = unsafe { sha256_hybrid::pbkdf2(&lanes, iterations) };
-        zeroize::Zeroize::zeroize(&mut lanes);
-        lanes_into(result, out);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    match tokens.0 {}
 }
 
 /// The scheduler never hands a kernel more chains than it has lanes, nor
