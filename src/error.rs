@@ -93,3 +93,247 @@ pub enum OrgIdError {
     #[error("iteration count is not a positive 32-bit decimal number")]
     BadIterations,
 }
+
+/// What Entra Connect's configuration refuses: the connector, parameter and
+/// password-sync rules of [`crate::model`].
+///
+/// Messages name the connector, parameter or field at fault; the value of an
+/// `EncryptedString` parameter never appears in them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No connector has this name. Connector names are case-sensitive, so a
+    /// name that differs only in case is pointed out: it is the classic
+    /// cause of a failing `Set-ADSyncAADPasswordSyncConfiguration` script.
+    #[error(
+        "no connector named {name:?}{}; existing connectors: {}",
+        case_hint(case_only_match.as_deref()),
+        quoted_list(existing)
+    )]
+    UnknownConnector {
+        /// The name asked for.
+        name: String,
+        /// The names of the connectors that exist.
+        existing: Vec<String>,
+        /// An existing name equal to `name` ignoring case, if any.
+        case_only_match: Option<String>,
+    },
+    /// Another connector already has this name (names are unique).
+    #[error("a connector named {name:?} already exists with another identifier")]
+    DuplicateConnectorName {
+        /// The name in conflict.
+        name: String,
+    },
+    /// Two connectors in one configuration have the same identifier.
+    #[error("two connectors have the identifier {identifier}")]
+    DuplicateConnectorIdentifier {
+        /// The identifier in conflict.
+        identifier: uuid::Uuid,
+    },
+    /// A saved connector would change type; Entra Connect never changes a
+    /// connector's type, it creates a new connector.
+    #[error("connector {name:?} is of type {was}; it cannot become {now}")]
+    ConnectorTypeChanged {
+        /// The connector's name.
+        name: String,
+        /// Its type as saved.
+        was: crate::model::ConnectorType,
+        /// The type it was given.
+        now: crate::model::ConnectorType,
+    },
+    /// Password sync reads from an Active Directory connector only.
+    #[error(
+        "source connector {connector:?} is of type {found}; password sync reads from an Active Directory Domain Services (AD) connector"
+    )]
+    SourceNotAd {
+        /// The connector given as source.
+        connector: String,
+        /// Its type.
+        found: crate::model::ConnectorType,
+    },
+    /// Password sync writes to the Entra ID connector only.
+    #[error(
+        "target connector {connector:?} is of type {found}; password sync writes to the Microsoft Entra ID (WAAD) connector"
+    )]
+    TargetNotEntraId {
+        /// The connector given as target.
+        connector: String,
+        /// Its type.
+        found: crate::model::ConnectorType,
+    },
+    /// A configuration lists two password-sync channels for one source.
+    #[error("connector {source_connector:?} has two password-sync configurations")]
+    DuplicatePasswordSync {
+        /// The AD connector listed twice.
+        source_connector: String,
+    },
+    /// No password sync runs, and none is reconfigured, in staging mode.
+    #[error(
+        "the server is in staging mode ({}): password sync cannot be configured",
+        crate::model::STAGING_MODE
+    )]
+    StagingModeOn,
+    /// A name or distinguished name that must not be empty is.
+    #[error("{what} must not be empty")]
+    Empty {
+        /// What was empty (`connector name`, `parameter name`, `partition DN`).
+        what: &'static str,
+    },
+    /// The connector has no partition with this distinguished name.
+    #[error(
+        "connector {connector:?} has no partition {partition:?}; its partitions: {}",
+        quoted_list(existing)
+    )]
+    UnknownPartition {
+        /// The connector's name.
+        connector: String,
+        /// The distinguished name asked for.
+        partition: String,
+        /// The partitions the connector has.
+        existing: Vec<String>,
+    },
+    /// The connector already has a partition with this distinguished name
+    /// (compared ignoring case, as LDAP compares DNs).
+    #[error("connector {connector:?} already has a partition {partition:?}")]
+    DuplicatePartition {
+        /// The connector's name.
+        connector: String,
+        /// The distinguished name in conflict.
+        partition: String,
+    },
+    /// A collection already holds a parameter of this name; `Add` refuses it
+    /// (remove it first, or use add-or-replace, as the tutorial's script does).
+    #[error("the {scope} parameters already hold a parameter named {name:?}")]
+    DuplicateParameter {
+        /// The parameter's name.
+        name: String,
+        /// The collection's scope.
+        scope: crate::model::ParameterScope,
+    },
+    /// No parameter of this name exists where one was expected.
+    #[error("the {scope} parameters hold no parameter named {name:?}")]
+    UnknownParameter {
+        /// The parameter's name.
+        name: String,
+        /// The collection's scope.
+        scope: crate::model::ParameterScope,
+    },
+    /// A parameter was added to a collection of another scope.
+    #[error("parameter {name:?} has scope {found}; this collection holds {expected} parameters")]
+    ScopeMismatch {
+        /// The parameter's name.
+        name: String,
+        /// The collection's scope.
+        expected: crate::model::ParameterScope,
+        /// The parameter's scope.
+        found: crate::model::ParameterScope,
+    },
+    /// A value does not match the parameter's regular-expression validation.
+    #[error(
+        "parameter {name:?}: value {} does not match its validation {pattern:?}",
+        value.as_deref().map_or_else(|| "[REDACTED]".to_owned(), |v| format!("{v:?}"))
+    )]
+    ValueRejected {
+        /// The parameter's name.
+        name: String,
+        /// The validation pattern.
+        pattern: String,
+        /// The rejected value; `None` for an `EncryptedString` parameter,
+        /// whose value is secret.
+        value: Option<String>,
+    },
+    /// A parameter's validation is not a valid regular expression.
+    #[error(
+        "parameter {name:?}: validation {pattern:?} is not a valid regular expression: {reason}"
+    )]
+    InvalidRegex {
+        /// The parameter's name.
+        name: String,
+        /// The pattern given.
+        pattern: String,
+        /// What the regular-expression compiler said.
+        reason: String,
+    },
+    /// A secret was given to a parameter whose data type is not `EncryptedString`.
+    #[error("parameter {name:?} is of type {data_type}, not EncryptedString")]
+    NotEncrypted {
+        /// The parameter's name.
+        name: String,
+        /// Its data type.
+        data_type: crate::model::ParameterDataType,
+    },
+    /// A connector type name that is neither a wire name nor a display name.
+    #[error("unknown connector type {value:?}, expected AD, WAAD, ECMA2, GLDAP or a display name")]
+    UnknownConnectorType {
+        /// The text given.
+        value: String,
+    },
+    /// A cycle was ended that had not begun.
+    #[error("no password-sync cycle is in progress (status is {status})")]
+    NoCycleInProgress {
+        /// The partition's status.
+        status: crate::model::PasswordSyncStatus,
+    },
+    /// A cycle can only end Successful, Failed or Interrupted.
+    #[error("a password-sync cycle cannot end with status {status}")]
+    InvalidCycleOutcome {
+        /// The status given.
+        status: crate::model::PasswordSyncStatus,
+    },
+    /// An error found while loading a configuration, with the path of the
+    /// field at fault (`connectors[0].global_parameters[1]`).
+    #[error("{field}: {source}")]
+    InField {
+        /// Path of the field, from the configuration's root.
+        field: String,
+        /// What was wrong there.
+        source: Box<ConfigError>,
+    },
+}
+
+impl ConfigError {
+    /// Prefixes the path of the field at fault, joining nested paths.
+    pub(crate) fn in_field(self, field: &str) -> Self {
+        match self {
+            Self::InField {
+                field: inner,
+                source,
+            } => {
+                let separator = if inner.starts_with('[') { "" } else { "." };
+                Self::InField {
+                    field: format!("{field}{separator}{inner}"),
+                    source,
+                }
+            }
+            other => Self::InField {
+                field: field.to_owned(),
+                source: Box::new(other),
+            },
+        }
+    }
+
+    /// The innermost error, with any field path removed.
+    pub fn root_cause(&self) -> &ConfigError {
+        match self {
+            Self::InField { source, .. } => source.root_cause(),
+            other => other,
+        }
+    }
+}
+
+fn case_hint(case_only_match: Option<&str>) -> String {
+    match case_only_match {
+        Some(existing) => {
+            format!(" (connector names are case-sensitive: did you mean {existing:?}?)")
+        }
+        None => String::new(),
+    }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".to_owned();
+    }
+    let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+    quoted.join(", ")
+}

@@ -41,7 +41,7 @@ impl Password {
 
     /// A password from raw UTF-16LE bytes, as `unicodePwd` and MS-SAMR carry it.
     pub fn from_utf16le(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return Err(Error::OddUtf16Length { len: bytes.len() });
         }
         let units = bytes
