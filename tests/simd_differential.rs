@@ -7,7 +7,7 @@
 use aes::cipher::{BlockCipherEncrypt, KeyInit};
 use hashsync::__backend::{self as backend, Backend};
 use hashsync::crypto::bulk::{LegacyInput, LegacyKeys, OrgIdInput};
-use hashsync::{Error, Iterations, NtHash, OrgIdHash, Password, Salt};
+use hashsync::{EncryptionType, Error, Iterations, NtHash, OrgIdHash, Password, Salt};
 use serde_json::Value;
 
 /// SplitMix64: a fixed seed makes every failure reproducible.

@@ -20,7 +20,7 @@
 //!     .map(|password| LegacyInput { password, salt: &salt, iterations: 4096 })
 //!     .collect();
 //! let keys = bulk::legacy_keys(&inputs);
-//! let first = keys[0].as_ref()?;
+//! let first = keys[0].as_ref().map_err(|e| *e)?;
 //! assert_eq!(first.aes, aes_keys(&passwords[0], &salt, Iterations::KERBEROS_DEFAULT));
 //! assert_eq!(first.nt_hash, hashsync::nt_hash(&passwords[0]));
 //! # Ok::<(), hashsync::Error>(())
@@ -114,7 +114,7 @@ pub struct OrgIdInput<'a> {
 /// let nt = NtHash::from_hex("92937945b518814341de3f726500d4ff")?;
 /// let salt = [0xa4, 0x2b, 0x92, 0x06, 0x7e, 0x4b, 0x81, 0x23, 0x10, 0x1a];
 /// let hashes = bulk::org_id_hashes(&[OrgIdInput { nt_hash: &nt, salt, iterations: 1000 }]);
-/// assert!(hashes[0].as_ref()?.encode().ends_with(
+/// assert!(hashes[0].as_ref().map_err(|e| *e)?.encode().ends_with(
 ///     ",1000,f0fc762ea9051ef754652becd83ee5e54c1c857c1c0965abac5d85de9c143911;"
 /// ));
 /// # Ok::<(), hashsync::Error>(())

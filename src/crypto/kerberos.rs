@@ -207,12 +207,19 @@ pub fn string_to_key(
                 16
             };
             let mut tkey = [0u8; 32];
-            aes_pbkdf2(
-                &password.to_utf8_lossy(),
-                salt,
-                iterations,
-                &mut tkey[..len],
-            );
+            let utf8 = password.to_utf8_lossy();
+            if len == 32 {
+                // AES256 needs both PBKDF2 blocks: run them side by side.
+                aes256_pbkdf2(
+                    Engine::pair(),
+                    &utf8,
+                    salt.as_bytes(),
+                    iterations.get(),
+                    &mut tkey,
+                );
+            } else {
+                aes_pbkdf2(&utf8, salt, iterations, &mut tkey[..len]);
+            }
             let mut key = [0u8; 32];
             if len == 32 {
                 derive_key::<aes::Aes256>(&tkey, KERBEROS, &mut key);
