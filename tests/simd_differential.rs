@@ -275,6 +275,13 @@ fn single_password_path_matches_portable_on_every_backend() {
             reference,
             "case {i}"
         );
+        let aes256 = hashsync::string_to_key(
+            EncryptionType::AES256_CTS_HMAC_SHA1_96,
+            &password,
+            &salt,
+            iterations,
+        );
+        assert_eq!(aes256.unwrap(), reference.aes256, "case {i}");
     }
 }
 
