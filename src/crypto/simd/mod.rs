@@ -114,7 +114,10 @@ pub(crate) fn sha1_shani(
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    match token {}
+    {
+        let _ = (chains, iterations, out);
+        match token {}
+    }
 }
 
 /// Finishes up to [`SHA256_SHANI_LANES`] SHA-256 chains, like [`sha1_shani`].
@@ -138,7 +141,10 @@ pub(crate) fn sha256_shani(
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    match token {}
+    {
+        let _ = (chains, iterations, out);
+        match token {}
+    }
 }
 
 /// Finishes up to [`AVX2_LANES`] SHA-1 chains, one per 32-bit lane;
@@ -160,7 +166,10 @@ pub(crate) fn sha1_avx2(
         lanes_into(result, out);
     }
     #[cfg(not(target_arch = "x86_64"))]
-    match token {}
+    {
+        let _ = (chains, iterations, out);
+        match token {}
+    }
 }
 
 /// Finishes up to [`AVX2_LANES`] SHA-256 chains, like [`sha1_avx2`].
@@ -181,7 +190,10 @@ pub(crate) fn sha256_avx2(
         lanes_into(result, out);
     }
     #[cfg(not(target_arch = "x86_64"))]
-    match token {}
+    {
+        let _ = (chains, iterations, out);
+        match token {}
+    }
 }
 
 /// The scheduler never hands a kernel more chains than it has lanes, nor
