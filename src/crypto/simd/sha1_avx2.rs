@@ -36,8 +36,10 @@ pub(super) fn splat(word: u32) -> __m256i {
 /// Word `word` of every chain's state, chain `i` in lane `i`.
 #[target_feature(enable = "avx2")]
 fn gather(states: [&Sha1State; AVX2_LANES], word: usize) -> __m256i {
-    let w = states.map(|s| s[word] as i32);
-    _mm256_set_epi32(w[7], w[6], w[5], w[4], w[3], w[2], w[1], w[0])
+    let mut w = states.map(|s| s[word] as i32);
+    let register = _mm256_set_epi32(w[7], w[6], w[5], w[4], w[3], w[2], w[1], w[0]);
+    w.zeroize();
+    register
 }
 
 #[target_feature(enable = "avx2")]
@@ -53,7 +55,7 @@ pub(super) fn load(
 pub(super) fn store(state: &State) -> [Sha1State; AVX2_LANES] {
     let mut out = [[0u32; 5]; AVX2_LANES];
     for (word, register) in state.iter().enumerate() {
-        let lanes = [
+        let mut lanes = [
             _mm256_extract_epi32::<0>(*register),
             _mm256_extract_epi32::<1>(*register),
             _mm256_extract_epi32::<2>(*register),
@@ -66,6 +68,7 @@ pub(super) fn store(state: &State) -> [Sha1State; AVX2_LANES] {
         for (chain, value) in out.iter_mut().zip(lanes) {
             chain[word] = value as u32;
         }
+        lanes.zeroize();
     }
     out
 }
