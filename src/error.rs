@@ -337,3 +337,153 @@ fn quoted_list(names: &[String]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
     quoted.join(", ")
 }
+
+/// What is wrong with a byte format: a `supplementalCredentials` value, a
+/// legacy attribute record or a keytab.
+///
+/// Every variant names the field (the spec's name where there is one) and
+/// says what was wrong with it, never the secret bytes around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// The input ends inside a field.
+    #[error("{field}: needs {needed} bytes at offset {offset}, only {available} left")]
+    Truncated {
+        /// The field being read.
+        field: &'static str,
+        /// Where the field starts.
+        offset: usize,
+        /// Bytes the field needs.
+        needed: usize,
+        /// Bytes left in the input.
+        available: usize,
+    },
+    /// An offset and length point outside the structure that holds them.
+    #[error("{field}: offset {offset} and length {length} point outside the {size}-byte structure")]
+    OutOfBounds {
+        /// The field the offset belongs to.
+        field: &'static str,
+        /// The offset read from the input.
+        offset: u64,
+        /// The length read from the input.
+        length: u64,
+        /// Size of the structure the offset is relative to.
+        size: usize,
+    },
+    /// A count of elements that cannot fit in the input.
+    #[error("{field}: {count} elements need {needed} bytes, only {available} left")]
+    CountTooLarge {
+        /// The count field.
+        field: &'static str,
+        /// The count read from the input.
+        count: usize,
+        /// Bytes those elements would need.
+        needed: u64,
+        /// Bytes left in the input.
+        available: usize,
+    },
+    /// A signature or magic number has the wrong value.
+    #[error("{field}: expected {expected:#x}, found {found:#x}")]
+    WrongSignature {
+        /// The signature field.
+        field: &'static str,
+        /// The value the format requires.
+        expected: u32,
+        /// The value found.
+        found: u32,
+    },
+    /// A revision or version this crate does not read.
+    #[error("{field}: unsupported value {found}")]
+    UnsupportedRevision {
+        /// The revision or version field.
+        field: &'static str,
+        /// The value found.
+        found: u32,
+    },
+    /// A hex-encoded value has an odd number of characters.
+    #[error("{field}: odd number of hex digits ({length})")]
+    OddHexLength {
+        /// The hex-encoded field.
+        field: &'static str,
+        /// Its length in characters.
+        length: usize,
+    },
+    /// A hex-encoded value holds a character that is not a hex digit.
+    #[error("{field}: character {position} is not a hex digit")]
+    NotHex {
+        /// The hex-encoded field.
+        field: &'static str,
+        /// Index of the first bad character.
+        position: usize,
+    },
+    /// A UTF-16LE text field has an odd length or unpaired surrogates.
+    #[error("{field}: not valid UTF-16LE")]
+    InvalidUtf16 {
+        /// The text field.
+        field: &'static str,
+    },
+    /// A text field is not valid UTF-8.
+    #[error("{field}: not valid UTF-8")]
+    InvalidUtf8 {
+        /// The text field.
+        field: &'static str,
+    },
+    /// A key's length does not suit its encryption type (or exceeds 32 bytes).
+    #[error("{field}: a {length}-byte key does not fit encryption type {etype}")]
+    KeyLength {
+        /// The key field.
+        field: &'static str,
+        /// The key's encryption type number.
+        etype: i32,
+        /// The key's length in bytes.
+        length: usize,
+    },
+    /// A fixed-size value has the wrong length.
+    #[error("{field}: must be {expected} bytes, found {found}")]
+    WrongLength {
+        /// The field.
+        field: &'static str,
+        /// The required length.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+    /// A value is too large for the width of the field that must hold it.
+    #[error("{field}: {found} exceeds the format's limit of {max}")]
+    TooLarge {
+        /// The field.
+        field: &'static str,
+        /// The size or number to be written.
+        found: u64,
+        /// The largest the field can hold.
+        max: u64,
+    },
+    /// A required part is absent.
+    #[error("{field} is missing")]
+    Missing {
+        /// The missing part.
+        field: &'static str,
+    },
+    /// An iteration count of zero.
+    #[error("{field}: iteration count is zero")]
+    ZeroIterations {
+        /// The iteration count field.
+        field: &'static str,
+    },
+    /// A principal name this crate cannot write or parse.
+    #[error("{field}: {reason}")]
+    InvalidPrincipal {
+        /// The principal part at fault.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An encryption type that cannot be derived from a password here.
+    #[error("{field}: encryption type {etype} cannot be derived from a password")]
+    UnsupportedEncryptionType {
+        /// The field or option naming the type.
+        field: &'static str,
+        /// The encryption type number.
+        etype: i32,
+    },
+}

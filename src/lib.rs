@@ -21,14 +21,14 @@ pub mod sync;
 pub use crypto::{
     AccountSaltAttributes, AesKeys, Iterations, Salt, aes_keys, nt_hash, org_id_hash, string_to_key,
 };
-pub use error::{ConfigError, Error, OrgIdError, Result};
+pub use error::{ConfigError, Error, FormatError, OrgIdError, Result};
 pub use model::{
     ChannelEvent, ConfigurationParameter, Connector, ConnectorType, EncryptedString,
     FORCE_FULL_PASSWORD_SYNC, ParameterCollection, ParameterDataType, ParameterScope,
     PartitionSyncState, PasswordSyncConfiguration, PasswordSyncStatus, STAGING_MODE,
     SyncConfiguration,
 };
-pub use secret::{EncryptionType, KerberosKey, NtHash, OrgIdHash, Password};
+pub use secret::{EncryptionType, KerberosKey, NtHash, OrgIdHash, Password, WDigestHash};
 
 /// Forcing a PBKDF2 backend, for tests and benches only: not part of the
 /// supported API, and may change in any release.

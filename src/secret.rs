@@ -255,6 +255,13 @@ impl NtHash {
     }
 }
 
+/// One WDigest hash: MD5 over a `user:realm:password` variant (MS-SAMR
+/// 2.2.10.2). `supplementalCredentials` stores 29 of them per password.
+#[derive(Clone)]
+pub struct WDigestHash([u8; 16]);
+
+fixed_secret!(WDigestHash, 16, "WDigest hash");
+
 /// A Kerberos encryption type number (RFC 3961 §8, IANA's registry).
 ///
 /// A newtype rather than an enum: keytabs and `supplementalCredentials` carry
