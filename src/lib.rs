@@ -1,10 +1,13 @@
 #![doc = include_str!("../README.md")]
-#![forbid(unsafe_code)]
+// `unsafe` lives only in `crypto::simd` (the multi-buffer kernels), which
+// allows it locally; every other module is denied it.
+#![deny(unsafe_code)]
 #![warn(
     missing_docs,
     unreachable_pub,
     clippy::unwrap_used,
-    clippy::expect_used
+    clippy::expect_used,
+    clippy::undocumented_unsafe_blocks
 )]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -28,3 +31,13 @@ pub use model::{
     SyncConfiguration,
 };
 pub use secret::{EncryptionType, KerberosKey, NtHash, OrgIdHash, Password, WDigestHash};
+
+/// Forcing a PBKDF2 backend, for tests and benches only: not part of the
+/// supported API, and may change in any release.
+#[doc(hidden)]
+pub mod __backend {
+    pub use crate::crypto::backend::{
+        Backend, aes_keys_with, legacy_keys_parallel_with, legacy_keys_with,
+        org_id_hashes_parallel_with, org_id_hashes_with,
+    };
+}

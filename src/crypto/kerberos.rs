@@ -4,6 +4,7 @@
 use aes::cipher::{BlockCipherEncrypt, BlockSizeUser, KeyInit, consts::U16};
 use zeroize::Zeroize;
 
+use super::backend::{Engine, aes256_pbkdf2};
 use super::nt::nt_hash;
 use super::pbkdf2::{HmacKey, Sha1};
 use super::salt::Salt;
@@ -132,13 +133,37 @@ pub fn aes_pbkdf2(password_utf8: &[u8], salt: &Salt, iterations: Iterations, out
 
 /// Both AES keys from the password's UTF-8 bytes: PBKDF2's first block is
 /// computed once and serves both (AES128's 16 bytes are a prefix of
-/// AES256's 32), so this costs what AES256 alone costs.
+/// AES256's 32), so this costs what AES256 alone costs. PBKDF2's two blocks
+/// are independent chains, run side by side where the CPU allows (SHA-NI).
 pub fn aes_keys_from_utf8(password_utf8: &[u8], salt: &Salt, iterations: Iterations) -> AesKeys {
+    aes_keys_with_engine(Engine::pair(), password_utf8, salt, iterations)
+}
+
+/// [`aes_keys_from_utf8`] on a given engine.
+pub(crate) fn aes_keys_with_engine(
+    engine: Engine,
+    password_utf8: &[u8],
+    salt: &Salt,
+    iterations: Iterations,
+) -> AesKeys {
     let mut tkey = [0u8; 32];
-    aes_pbkdf2(password_utf8, salt, iterations, &mut tkey);
+    aes256_pbkdf2(
+        engine,
+        password_utf8,
+        salt.as_bytes(),
+        iterations.get(),
+        &mut tkey,
+    );
+    let keys = aes_keys_from_tkey(&tkey);
+    tkey.zeroize();
+    keys
+}
+
+/// Both AES keys from the 32 bytes of PBKDF2 output (`tkey` of RFC 3962).
+pub(crate) fn aes_keys_from_tkey(tkey: &[u8; 32]) -> AesKeys {
     let mut k256 = [0u8; 32];
     let mut k128 = [0u8; 16];
-    derive_key::<aes::Aes256>(&tkey, KERBEROS, &mut k256);
+    derive_key::<aes::Aes256>(tkey, KERBEROS, &mut k256);
     derive_key::<aes::Aes128>(&tkey[..16], KERBEROS, &mut k128);
     let keys = AesKeys {
         aes256: KerberosKey::new(EncryptionType::AES256_CTS_HMAC_SHA1_96, &k256)
@@ -146,7 +171,6 @@ pub fn aes_keys_from_utf8(password_utf8: &[u8], salt: &Salt, iterations: Iterati
         aes128: KerberosKey::new(EncryptionType::AES128_CTS_HMAC_SHA1_96, &k128)
             .unwrap_or_else(|_| unreachable!("16-byte AES128 key")),
     };
-    tkey.zeroize();
     k256.zeroize();
     k128.zeroize();
     keys
@@ -183,12 +207,19 @@ pub fn string_to_key(
                 16
             };
             let mut tkey = [0u8; 32];
-            aes_pbkdf2(
-                &password.to_utf8_lossy(),
-                salt,
-                iterations,
-                &mut tkey[..len],
-            );
+            let utf8 = password.to_utf8_lossy();
+            if len == 32 {
+                // AES256 needs both PBKDF2 blocks: run them side by side.
+                aes256_pbkdf2(
+                    Engine::pair(),
+                    &utf8,
+                    salt.as_bytes(),
+                    iterations.get(),
+                    &mut tkey,
+                );
+            } else {
+                aes_pbkdf2(&utf8, salt, iterations, &mut tkey[..len]);
+            }
             let mut key = [0u8; 32];
             if len == 32 {
                 derive_key::<aes::Aes256>(&tkey, KERBEROS, &mut key);

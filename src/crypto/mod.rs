@@ -3,11 +3,15 @@
 //! Nothing here knows about connectors or sync; every function is a pure
 //! computation over the [`secret`](crate::secret) types.
 
+pub(crate) mod backend;
+pub mod bulk;
 mod kerberos;
 mod nt;
 mod org_id;
 mod pbkdf2;
 mod salt;
+#[allow(unsafe_code)]
+mod simd;
 
 pub use kerberos::{
     AesKeys, Iterations, aes_keys, aes_keys_from_utf8, aes_pbkdf2, nfold, string_to_key,

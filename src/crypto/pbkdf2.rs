@@ -91,6 +91,70 @@ fn store_words(words: &[u32], out: &mut [u8]) {
     }
 }
 
+/// The padded block of a message one digest long that follows a 64-byte
+/// key block: PBKDF2 hashes only such messages after `U_1`, so only the
+/// first `OUTPUT_LEN` bytes change per iteration.
+fn digest_block<H: BlockHash>() -> [u8; 64] {
+    let mut block = [0u8; 64];
+    block[H::OUTPUT_LEN] = 0x80;
+    block[56..].copy_from_slice(&((64 + H::OUTPUT_LEN) as u64 * 8).to_be_bytes());
+    block
+}
+
+/// One PBKDF2 block in flight: HMAC's keyed inner and outer states and
+/// `U_1`. Chains are independent of each other, which is what lets the
+/// kernels run several at once.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Chain<S> {
+    /// State after the `ipad` block.
+    pub(crate) inner: S,
+    /// State after the `opad` block.
+    pub(crate) outer: S,
+    /// `U_1`, as hash state words.
+    pub(crate) first: S,
+}
+
+impl<S: Zeroize> Zeroize for Chain<S> {
+    fn zeroize(&mut self) {
+        self.inner.zeroize();
+        self.outer.zeroize();
+        self.first.zeroize();
+    }
+}
+
+impl<S: Copy + AsRef<[u32]> + AsMut<[u32]> + Zeroize> Chain<S> {
+    /// `T = U_1 ^ U_2 ^ … ^ U_iterations`, one compression at a time: the
+    /// reference every multi-buffer kernel is tested against.
+    pub(crate) fn iterate<H: BlockHash<State = S>>(&self, iterations: u32) -> S {
+        let len = H::OUTPUT_LEN;
+        let mut inner_block = digest_block::<H>();
+        let mut outer_block = inner_block;
+        let mut u = self.first;
+        let mut t = u;
+        for _ in 1..iterations {
+            store_words(u.as_ref(), &mut inner_block[..len]);
+            let mut state = self.inner;
+            H::compress(&mut state, core::slice::from_ref(&inner_block));
+            store_words(state.as_ref(), &mut outer_block[..len]);
+            state.zeroize();
+            u = self.outer;
+            H::compress(&mut u, core::slice::from_ref(&outer_block));
+            for (acc, word) in t.as_mut().iter_mut().zip(u.as_ref()) {
+                *acc ^= word;
+            }
+        }
+        inner_block.zeroize();
+        outer_block.zeroize();
+        u.zeroize();
+        t
+    }
+}
+
+/// Writes a state's words big-endian, `OUTPUT_LEN` bytes into `out`.
+pub(crate) fn state_bytes<H: BlockHash>(state: &H::State, out: &mut [u8]) {
+    store_words(state.as_ref(), &mut out[..H::OUTPUT_LEN]);
+}
+
 /// HMAC keyed with one password: the inner and outer states after the
 /// `ipad`/`opad` blocks.
 pub(crate) struct HmacKey<H: BlockHash> {
@@ -120,51 +184,41 @@ impl<H: BlockHash> HmacKey<H> {
         Self { inner, outer }
     }
 
-    /// One PBKDF2 output block `T_index` (1-based) into `out`
-    /// (`out.len() <= OUTPUT_LEN`).
-    pub(crate) fn pbkdf2_block(&self, salt: &[u8], index: u32, iterations: u32, out: &mut [u8]) {
-        debug_assert!(out.len() <= H::OUTPUT_LEN && iterations >= 1);
-        let len = H::OUTPUT_LEN;
+    /// The work left for PBKDF2 block `T_index` (1-based) once `U_1` is
+    /// known: the keyed states and `U_1`. [`Chain::iterate`] finishes it,
+    /// and so do the multi-buffer kernels in `crypto::simd`.
+    pub(crate) fn chain(&self, salt: &[u8], index: u32) -> Chain<H::State> {
         // U_1 = HMAC(P, S || INT(i)); the message is general, so pad it here.
         let mut first = Vec::with_capacity(salt.len() + 4);
         first.extend_from_slice(salt);
         first.extend_from_slice(&index.to_be_bytes());
-        let inner = finish::<H>(self.inner, 64, &first);
+        let mut inner = finish::<H>(self.inner, 64, &first);
         first.zeroize();
-
-        // Later messages are one digest long: both blocks are padded once,
-        // and only the first `len` bytes change per iteration.
-        let padding_bits = ((64 + len) as u64 * 8).to_be_bytes();
-        let mut inner_block = [0u8; 64];
-        inner_block[len] = 0x80;
-        inner_block[56..].copy_from_slice(&padding_bits);
-        let mut outer_block = inner_block;
-
-        store_words(inner.as_ref(), &mut outer_block[..len]);
+        let mut block = digest_block::<H>();
+        store_words(inner.as_ref(), &mut block[..H::OUTPUT_LEN]);
         let mut u = self.outer;
-        H::compress(&mut u, core::slice::from_ref(&outer_block));
-        let mut t = u;
-
-        for _ in 1..iterations {
-            store_words(u.as_ref(), &mut inner_block[..len]);
-            let mut state = self.inner;
-            H::compress(&mut state, core::slice::from_ref(&inner_block));
-            store_words(state.as_ref(), &mut outer_block[..len]);
-            u = self.outer;
-            H::compress(&mut u, core::slice::from_ref(&outer_block));
-            for (acc, word) in t.as_mut().iter_mut().zip(u.as_ref()) {
-                *acc ^= word;
-            }
+        H::compress(&mut u, core::slice::from_ref(&block));
+        block.zeroize();
+        inner.zeroize();
+        Chain {
+            inner: self.inner,
+            outer: self.outer,
+            first: u,
         }
+    }
 
+    /// One PBKDF2 output block `T_index` (1-based) into `out`
+    /// (`out.len() <= OUTPUT_LEN`).
+    pub(crate) fn pbkdf2_block(&self, salt: &[u8], index: u32, iterations: u32, out: &mut [u8]) {
+        debug_assert!(out.len() <= H::OUTPUT_LEN && iterations >= 1);
+        let mut chain = self.chain(salt, index);
+        let mut t = chain.iterate::<H>(iterations);
         let mut full = [0u8; 32];
-        store_words(t.as_ref(), &mut full[..len]);
+        store_words(t.as_ref(), &mut full[..H::OUTPUT_LEN]);
         out.copy_from_slice(&full[..out.len()]);
         full.zeroize();
-        inner_block.zeroize();
-        outer_block.zeroize();
-        u.zeroize();
         t.zeroize();
+        chain.zeroize();
     }
 
     /// PBKDF2 output of any length into `out`.

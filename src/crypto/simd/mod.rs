@@ -1,0 +1,232 @@
+//! Multi-buffer PBKDF2 kernels: the only place in the crate with `unsafe`.
+//!
+//! Each kernel finishes several independent PBKDF2 [`Chain`]s at once
+//! (`T = U_1 ^ … ^ U_c`) with the chaining state kept in vector registers:
+//! the message of every iteration is the previous digest plus constant
+//! padding, so it is built from the state registers directly, never through
+//! memory. Kernels are `#[target_feature]` functions; they are reached only
+//! through the safe wrappers below, which take a token ([`ShaNi`],
+//! [`Avx2`]) that can only be made after run-time detection found the
+//! feature. On other architectures the tokens are uninhabited, so the
+//! wrappers compile but can never be called.
+//!
+//! Secrets pass through registers and stack arrays; every array a kernel
+//! fills is zeroized before it returns (register contents are beyond the
+//! language's reach, as for every Rust zeroization).
+
+use super::pbkdf2::Chain;
+
+#[cfg(target_arch = "x86_64")]
+mod sha1_avx2;
+#[cfg(target_arch = "x86_64")]
+mod sha1_shani;
+#[cfg(target_arch = "x86_64")]
+mod sha256_avx2;
+#[cfg(target_arch = "x86_64")]
+mod sha256_shani;
+
+/// SHA-1 chaining state words.
+pub(crate) type Sha1State = [u32; 5];
+/// SHA-256 chaining state words.
+pub(crate) type Sha256State = [u32; 8];
+
+/// SHA-1 chains the SHA-NI kernel keeps in flight at once. Zen 3 issues
+/// `sha1rnds4` far faster than its latency, so one chain leaves the unit
+/// idle most of the time; measured there (keys/s, one core): one chain
+/// 1,560, two 2,230, three 2,660, four 2,790. More would spill registers.
+pub(crate) const SHA1_SHANI_LANES: usize = 4;
+/// SHA-256 chains the SHA-NI kernel keeps in flight at once: a SHA-256
+/// state takes two registers more than SHA-1's, and on Zen 3 two chains
+/// already reach what three or four do (OrgId hashes/s, one core: one
+/// chain 11,700, two 18,000, four 18,000).
+pub(crate) const SHA256_SHANI_LANES: usize = 2;
+/// Lanes of a 256-bit register of 32-bit words.
+pub(crate) const AVX2_LANES: usize = 8;
+
+/// Proof that this CPU has SHA-NI (with the SSE levels its kernels use).
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShaNi(());
+
+/// Proof that this CPU has AVX2.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx2(());
+
+/// Proof that this CPU has SHA-NI: uninhabited off x86-64.
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ShaNi {}
+
+/// Proof that this CPU has AVX2: uninhabited off x86-64.
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Avx2 {}
+
+impl ShaNi {
+    /// The token, if the CPU has SHA-NI, SSSE3 and SSE4.1.
+    pub(crate) fn detect() -> Option<Self> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let found = std::arch::is_x86_feature_detected!("sha")
+                && std::arch::is_x86_feature_detected!("ssse3")
+                && std::arch::is_x86_feature_detected!("sse4.1");
+            found.then_some(Self(()))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        None
+    }
+}
+
+impl Avx2 {
+    /// The token, if the CPU has AVX2.
+    pub(crate) fn detect() -> Option<Self> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("avx2").then_some(Self(()))
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        None
+    }
+}
+
+/// Finishes up to [`SHA1_SHANI_LANES`] SHA-1 chains with `iterations`
+/// iterations each, writing each `T` to the matching `out` entry.
+pub(crate) fn sha1_shani(
+    token: ShaNi,
+    chains: &[Chain<Sha1State>],
+    iterations: u32,
+    out: &mut [Sha1State],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let _ = token;
+        assert_lanes(chains.len(), out.len(), SHA1_SHANI_LANES);
+        // SAFETY: `token` exists only if `ShaNi::detect` found SHA-NI,
+        // SSSE3 and SSE4.1, the features these kernels are compiled with.
+        unsafe {
+            match chains.len() {
+                1 => lanes_into(sha1_shani::pbkdf2::<1>(first_n(chains), iterations), out),
+                2 => lanes_into(sha1_shani::pbkdf2::<2>(first_n(chains), iterations), out),
+                3 => lanes_into(sha1_shani::pbkdf2::<3>(first_n(chains), iterations), out),
+                _ => lanes_into(sha1_shani::pbkdf2::<4>(first_n(chains), iterations), out),
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (chains, iterations, out);
+        match token {}
+    }
+}
+
+/// Finishes up to [`SHA256_SHANI_LANES`] SHA-256 chains, like [`sha1_shani`].
+pub(crate) fn sha256_shani(
+    token: ShaNi,
+    chains: &[Chain<Sha256State>],
+    iterations: u32,
+    out: &mut [Sha256State],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let _ = token;
+        assert_lanes(chains.len(), out.len(), SHA256_SHANI_LANES);
+        // SAFETY: `token` exists only if `ShaNi::detect` found SHA-NI,
+        // SSSE3 and SSE4.1, the features these kernels are compiled with.
+        unsafe {
+            match chains.len() {
+                1 => lanes_into(sha256_shani::pbkdf2::<1>(first_n(chains), iterations), out),
+                _ => lanes_into(sha256_shani::pbkdf2::<2>(first_n(chains), iterations), out),
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (chains, iterations, out);
+        match token {}
+    }
+}
+
+/// Finishes up to [`AVX2_LANES`] SHA-1 chains, one per 32-bit lane;
+/// unused lanes repeat the first chain and are discarded.
+pub(crate) fn sha1_avx2(
+    token: Avx2,
+    chains: &[Chain<Sha1State>],
+    iterations: u32,
+    out: &mut [Sha1State],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let _ = token;
+        assert_lanes(chains.len(), out.len(), AVX2_LANES);
+        let mut lanes = fill_lanes::<_, AVX2_LANES>(chains);
+        // SAFETY: `token` exists only if `Avx2::detect` found AVX2.
+        let result = unsafe { sha1_avx2::pbkdf2(&lanes, iterations) };
+        zeroize::Zeroize::zeroize(&mut lanes);
+        lanes_into(result, out);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (chains, iterations, out);
+        match token {}
+    }
+}
+
+/// Finishes up to [`AVX2_LANES`] SHA-256 chains, like [`sha1_avx2`].
+pub(crate) fn sha256_avx2(
+    token: Avx2,
+    chains: &[Chain<Sha256State>],
+    iterations: u32,
+    out: &mut [Sha256State],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let _ = token;
+        assert_lanes(chains.len(), out.len(), AVX2_LANES);
+        let mut lanes = fill_lanes::<_, AVX2_LANES>(chains);
+        // SAFETY: `token` exists only if `Avx2::detect` found AVX2.
+        let result = unsafe { sha256_avx2::pbkdf2(&lanes, iterations) };
+        zeroize::Zeroize::zeroize(&mut lanes);
+        lanes_into(result, out);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (chains, iterations, out);
+        match token {}
+    }
+}
+
+/// The scheduler never hands a kernel more chains than it has lanes, nor
+/// an output slice of another length.
+#[cfg(target_arch = "x86_64")]
+fn assert_lanes(chains: usize, out: usize, lanes: usize) {
+    assert!(
+        (1..=lanes).contains(&chains) && chains == out,
+        "kernel called with {chains} chains, {out} outputs, {lanes} lanes"
+    );
+}
+
+/// The first `N` chains as an array (the caller checked the length).
+#[cfg(target_arch = "x86_64")]
+fn first_n<S: Copy, const N: usize>(chains: &[Chain<S>]) -> &[Chain<S>; N] {
+    chains
+        .get(..N)
+        .and_then(|head| head.try_into().ok())
+        .unwrap_or_else(|| unreachable!("length checked by assert_lanes"))
+}
+
+/// All lanes filled: the chains, then copies of the first.
+#[cfg(target_arch = "x86_64")]
+fn fill_lanes<S: Copy, const N: usize>(chains: &[Chain<S>]) -> [Chain<S>; N] {
+    core::array::from_fn(|lane| chains.get(lane).copied().unwrap_or(chains[0]))
+}
+
+/// Copies the kernel's results for the used lanes into `out`, zeroizing
+/// the kernel's array.
+#[cfg(target_arch = "x86_64")]
+fn lanes_into<S: Copy + zeroize::Zeroize, const N: usize>(mut result: [S; N], out: &mut [S]) {
+    for (dst, src) in out.iter_mut().zip(&result) {
+        *dst = *src;
+    }
+    zeroize::Zeroize::zeroize(&mut result);
+}
