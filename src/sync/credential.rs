@@ -12,7 +12,7 @@ use core::fmt;
 
 use base64::Engine as _;
 
-use crate::crypto::{Iterations, Salt, aes_keys, nt_hash};
+use crate::crypto::{Iterations, Salt};
 use crate::error::{AccountError, Result};
 use crate::secret::{KerberosKey, NtHash, OrgIdHash, Password};
 
@@ -275,23 +275,21 @@ impl UpdateRequest {
     /// salt, and replaces the legacy NT hash with a random one when the
     /// managed domain does not sync NTLM passwords.
     ///
-    /// Fails only when the operating system's random source fails.
+    /// Fails only when the operating system's random source fails. To
+    /// prepare many at once (SIMD lanes, all cores), use
+    /// [`prepare_batch`](super::prepare_batch).
     pub fn prepare(&self) -> Result<CredentialUpdate> {
-        let (real_nt_hash, kerberos) = match &self.credentials {
-            RequestCredentials::Cleartext { password, salt } => {
-                let keys = aes_keys(password, salt, Iterations::KERBEROS_DEFAULT);
-                (
-                    nt_hash(password),
-                    Some(StoredKerberosKeys {
-                        salt: salt.clone(),
-                        iterations: Iterations::KERBEROS_DEFAULT,
-                        keys: vec![keys.aes256, keys.aes128],
-                    }),
-                )
-            }
-            RequestCredentials::Stored(stored) => (stored.nt_hash.clone(), stored.kerberos.clone()),
-        };
-        let org_id = OrgIdHash::generate(&real_nt_hash, self.org_id_iterations)?;
+        prepare_all(&[self], false)?
+            .pop()
+            .ok_or(crate::Error::RandomSource)
+    }
+
+    fn assemble(
+        &self,
+        real_nt_hash: NtHash,
+        kerberos: Option<StoredKerberosKeys>,
+        org_id: OrgIdHash,
+    ) -> Result<CredentialUpdate> {
         let nt_hash = if self.send_real_nt_hash {
             real_nt_hash
         } else {
@@ -307,6 +305,77 @@ impl UpdateRequest {
             force_change_on_logon: self.force_change_on_logon,
         })
     }
+}
+
+/// Prepares requests with the bulk derivations: cleartext passwords' NT
+/// hash and AES keys, then every OrgId hash (fresh salts), several PBKDF2
+/// chains at once; on all cores (`rayon`) when `all_cores`, else on the
+/// calling thread. Results in input order.
+pub(crate) fn prepare_all(
+    requests: &[&UpdateRequest],
+    all_cores: bool,
+) -> Result<Vec<CredentialUpdate>> {
+    use crate::crypto::bulk;
+    // Cleartext requests: NT hash + AES keys with the salt AD's rules gave.
+    let inputs: Vec<bulk::LegacyInput<'_>> = requests
+        .iter()
+        .filter_map(|r| match &r.credentials {
+            RequestCredentials::Cleartext { password, salt } => Some(bulk::LegacyInput {
+                password,
+                salt,
+                iterations: Iterations::KERBEROS_DEFAULT.get(),
+            }),
+            RequestCredentials::Stored(_) => None,
+        })
+        .collect();
+    let mut derived = if all_cores {
+        bulk::legacy_keys(&inputs)
+    } else {
+        bulk::legacy_keys_on_current_thread(&inputs)
+    }
+    .into_iter();
+    let mut parts = Vec::with_capacity(requests.len());
+    for request in requests {
+        parts.push(match &request.credentials {
+            RequestCredentials::Cleartext { salt, .. } => {
+                let keys = derived.next().ok_or(crate::Error::RandomSource)??;
+                let kerberos = StoredKerberosKeys {
+                    salt: salt.clone(),
+                    iterations: Iterations::KERBEROS_DEFAULT,
+                    keys: vec![keys.aes.aes256, keys.aes.aes128],
+                };
+                (keys.nt_hash, Some(kerberos))
+            }
+            RequestCredentials::Stored(stored) => (stored.nt_hash.clone(), stored.kerberos.clone()),
+        });
+    }
+    // OrgId hashes of the real NT hashes, each with a fresh random salt.
+    let mut salts = zeroize::Zeroizing::new(vec![[0u8; 10]; requests.len()]);
+    getrandom::fill(salts.as_flattened_mut()).map_err(|_| crate::Error::RandomSource)?;
+    let org_inputs: Vec<bulk::OrgIdInput<'_>> = parts
+        .iter()
+        .zip(requests)
+        .zip(salts.iter())
+        .map(|(((nt_hash, _), request), salt)| bulk::OrgIdInput {
+            nt_hash,
+            salt: *salt,
+            iterations: request.org_id_iterations.get(),
+        })
+        .collect();
+    let org_ids = if all_cores {
+        bulk::org_id_hashes(&org_inputs)
+    } else {
+        bulk::org_id_hashes_on_current_thread(&org_inputs)
+    };
+    drop(org_inputs);
+    requests
+        .iter()
+        .zip(parts)
+        .zip(org_ids)
+        .map(|((request, (nt_hash, kerberos)), org_id)| {
+            request.assemble(nt_hash, kerberos, org_id?)
+        })
+        .collect()
 }
 
 fn random_nt_hash() -> Result<NtHash> {

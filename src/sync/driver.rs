@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use crate::error::DriverError;
 
-use super::credential::CredentialUpdate;
 use super::cursor::CursorStore;
 use super::engine::{Channel, ChannelConfig, OutgoingBatch, ReadMode, StatusChange};
 use super::event::{Event, FullSyncReason};
@@ -496,37 +495,8 @@ where
     }
 }
 
-/// Prepares a batch, spreading the OrgId hashing over `threads` threads.
+/// Prepares a batch: with more than one thread, the bulk derivations run
+/// on every core (`rayon`'s pool); with one, on the calling thread.
 pub fn prepare_batch(outgoing: &OutgoingBatch, threads: usize) -> crate::Result<Batch> {
-    let requests = &outgoing.requests;
-    if threads <= 1 || requests.len() < 2 {
-        return outgoing.prepare();
-    }
-    let chunk = requests.len().div_ceil(threads);
-    let prepared: Vec<crate::Result<Vec<CredentialUpdate>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = requests
-            .chunks(chunk)
-            .skip(1)
-            .map(|part| scope.spawn(move || part.iter().map(|r| r.prepare()).collect()))
-            .collect();
-        let first = requests
-            .chunks(chunk)
-            .next()
-            .unwrap_or(&[])
-            .iter()
-            .map(|r| r.prepare())
-            .collect();
-        let mut all = vec![first];
-        all.extend(handles.into_iter().map(|handle| {
-            handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        }));
-        all
-    });
-    let mut updates = Vec::with_capacity(requests.len());
-    for part in prepared {
-        updates.extend(part?);
-    }
-    Ok(outgoing.with_updates(updates))
+    outgoing.prepare_with(threads > 1)
 }

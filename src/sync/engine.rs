@@ -187,13 +187,15 @@ pub struct OutgoingBatch {
 }
 
 impl OutgoingBatch {
-    /// Prepares every request on this thread.
+    /// Prepares every request on this thread (several SIMD chains at once).
     pub fn prepare(&self) -> crate::Result<super::transport::Batch> {
-        let updates = self
-            .requests
-            .iter()
-            .map(|request| request.prepare())
-            .collect::<crate::Result<Vec<_>>>()?;
+        self.prepare_with(false)
+    }
+
+    /// Prepares every request, on all cores when `all_cores`.
+    pub(crate) fn prepare_with(&self, all_cores: bool) -> crate::Result<super::transport::Batch> {
+        let requests: Vec<&UpdateRequest> = self.requests.iter().map(|r| &**r).collect();
+        let updates = super::credential::prepare_all(&requests, all_cores)?;
         Ok(self.with_updates(updates))
     }
 
