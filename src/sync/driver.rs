@@ -495,8 +495,8 @@ where
     }
 }
 
-/// Prepares a batch: with more than one thread, the bulk derivations run
-/// on every core (`rayon`'s pool); with one, on the calling thread.
+/// Prepares a batch on `threads` threads (the calling thread included),
+/// each running the bulk derivations (several SIMD chains at once).
 pub fn prepare_batch(outgoing: &OutgoingBatch, threads: usize) -> crate::Result<Batch> {
-    outgoing.prepare_with(threads > 1)
+    outgoing.prepare_on(threads)
 }

@@ -189,13 +189,36 @@ pub struct OutgoingBatch {
 impl OutgoingBatch {
     /// Prepares every request on this thread (several SIMD chains at once).
     pub fn prepare(&self) -> crate::Result<super::transport::Batch> {
-        self.prepare_with(false)
+        self.prepare_on(1)
     }
 
-    /// Prepares every request, on all cores when `all_cores`.
-    pub(crate) fn prepare_with(&self, all_cores: bool) -> crate::Result<super::transport::Batch> {
+    /// Prepares every request on `threads` threads (a batch is too small for
+    /// the bulk API's own work split), each running several SIMD chains.
+    pub(crate) fn prepare_on(&self, threads: usize) -> crate::Result<super::transport::Batch> {
         let requests: Vec<&UpdateRequest> = self.requests.iter().map(|r| &**r).collect();
-        let updates = super::credential::prepare_all(&requests, all_cores)?;
+        if threads <= 1 || requests.len() < 2 {
+            let updates = super::credential::prepare_all(&requests, false)?;
+            return Ok(self.with_updates(updates));
+        }
+        let chunk = requests.len().div_ceil(threads);
+        let parts: Vec<crate::Result<Vec<_>>> = std::thread::scope(|scope| {
+            let mut chunks = requests.chunks(chunk);
+            let first = chunks.next().unwrap_or(&[]);
+            let handles: Vec<_> = chunks
+                .map(|part| scope.spawn(move || super::credential::prepare_all(part, false)))
+                .collect();
+            let mut parts = vec![super::credential::prepare_all(first, false)];
+            parts.extend(handles.into_iter().map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }));
+            parts
+        });
+        let mut updates = Vec::with_capacity(requests.len());
+        for part in parts {
+            updates.extend(part?);
+        }
         Ok(self.with_updates(updates))
     }
 
