@@ -427,9 +427,6 @@ where
     }
 }
 
-/// Feeds a channel from its source stream (between and during sends).
-type ReadAhead<'a, SE, CE> = dyn FnMut(&mut Channel) -> Result<(), DriverError<SE, CE>> + 'a;
-
 /// The parts of the driver a send needs, borrowed apart from the source.
 struct Pump<'a, T, C, K, O> {
     transport: &'a mut T,
@@ -455,7 +452,7 @@ where
     fn send_ready<SE: std::error::Error + 'static>(
         &mut self,
         channel: &mut Channel,
-        read_ahead: &mut ReadAhead<'_, SE, C::Error>,
+        read_ahead: &mut dyn FnMut(&mut Channel) -> Result<(), DriverError<SE, C::Error>>,
     ) -> Result<Option<usize>, DriverError<SE, C::Error>> {
         let mut sent_batches = 0;
         loop {
