@@ -323,38 +323,31 @@ where
             };
             let retries_first = self.retries_first;
             let mut ended = false;
-            // Feeds the channel until it has a batch ready or the stream ends.
-            let mut read = |channel: &mut Channel| -> Result<(), DriverError<S::Error, C::Error>> {
-                while !ended && channel.wants_input() {
+            while !ended {
+                while !ended && run.channel.wants_input() {
                     match stream.next() {
-                        Some(Ok(item)) => channel
+                        Some(Ok(item)) => run
+                            .channel
                             .handle_source_item(handle, item)
                             .map_err(DriverError::Channel)?,
                         Some(Err(err)) => {
-                            channel
+                            run.channel
                                 .handle_source_error(handle, &err.to_string())
                                 .map_err(DriverError::Channel)?;
                             ended = true;
                         }
                         None => {
-                            channel
+                            run.channel
                                 .handle_source_end(handle)
                                 .map_err(DriverError::Channel)?;
                             ended = true;
                         }
                     }
                 }
-                Ok(())
-            };
-            loop {
-                read(&mut run.channel)?;
-                let Some(sent) = pump.send_ready(&mut run.channel, &mut read)? else {
+                let Some(sent) = pump.send_ready(&mut run.channel)? else {
                     return Ok(RunOutcome::Interrupted);
                 };
-                if !run.channel.is_reading(handle) {
-                    break;
-                }
-                if sent == 0 {
+                if sent == 0 && !ended {
                     // Back-pressure: the retry queue is nearly full; wait
                     // for retries to come due instead of reading on.
                     pump.clock.sleep_until(run.channel.poll_timeout());
@@ -364,7 +357,7 @@ where
                 // Retries first: let every pending retry come due (as long
                 // as a batch has room) before reading new accounts.
                 while retries_first
-                    && run.channel.is_reading(handle)
+                    && !ended
                     && run.channel.retrying() > 0
                     && run.channel.wants_input()
                 {
@@ -402,10 +395,7 @@ where
                 batches_sent: &mut self.batches_sent,
             };
             for run in &mut self.channels {
-                if pump
-                    .send_ready(&mut run.channel, &mut |_| Ok(()))?
-                    .is_none()
-                {
+                if pump.send_ready(&mut run.channel)?.is_none() {
                     return Ok(RunOutcome::Interrupted);
                 }
             }
@@ -446,13 +436,10 @@ where
     O: Observer,
 {
     /// Sends every batch the channel has ready, then flushes its outputs.
-    /// With more than one thread, `read_ahead` feeds the channel while the
-    /// batch is being hashed, so reading overlaps hashing. Returns how many
-    /// batches were sent, or `None` at the batch limit.
+    /// Returns how many batches were sent, or `None` at the batch limit.
     fn send_ready<SE: std::error::Error + 'static>(
         &mut self,
         channel: &mut Channel,
-        read_ahead: &mut dyn FnMut(&mut Channel) -> Result<(), DriverError<SE, C::Error>>,
     ) -> Result<Option<usize>, DriverError<SE, C::Error>> {
         let mut sent_batches = 0;
         loop {
@@ -460,22 +447,7 @@ where
             let Some(outgoing) = channel.poll_batch(now) else {
                 break;
             };
-            let threads = self.threads;
-            let batch = if threads <= 1 {
-                prepare_batch(&outgoing, 1)
-            } else {
-                let (prepared, read) = std::thread::scope(|scope| {
-                    let worker = scope.spawn(|| prepare_batch(&outgoing, threads));
-                    let read = read_ahead(channel);
-                    let prepared = worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    (prepared, read)
-                });
-                read?;
-                prepared
-            }
-            .map_err(DriverError::Prepare)?;
+            let batch = prepare_batch(&outgoing, self.threads).map_err(DriverError::Prepare)?;
             drop(outgoing);
             let sent = self.transport.send(&batch);
             *self.batches_sent += 1;

@@ -709,11 +709,6 @@ impl Channel {
             && self.partitions.iter().all(|p| !p.reading)
     }
 
-    /// Whether the partition's source stream is still being fed.
-    pub fn is_reading(&self, partition: PartitionHandle) -> bool {
-        self.partitions.get(partition.0).is_some_and(|p| p.reading)
-    }
-
     /// Items waiting for a retry.
     pub fn retrying(&self) -> usize {
         self.retrying
