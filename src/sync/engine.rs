@@ -200,21 +200,16 @@ impl OutgoingBatch {
             let updates = super::credential::prepare_all(&requests, false)?;
             return Ok(self.with_updates(updates));
         }
+        // On rayon's persistent pool: spawning fresh threads for every
+        // batch of 50 cost about a fifth of the hashing time.
         let chunk = requests.len().div_ceil(threads);
-        let parts: Vec<crate::Result<Vec<_>>> = std::thread::scope(|scope| {
-            let mut chunks = requests.chunks(chunk);
-            let first = chunks.next().unwrap_or(&[]);
-            let handles: Vec<_> = chunks
-                .map(|part| scope.spawn(move || super::credential::prepare_all(part, false)))
-                .collect();
-            let mut parts = vec![super::credential::prepare_all(first, false)];
-            parts.extend(handles.into_iter().map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            }));
-            parts
-        });
+        let parts: Vec<crate::Result<Vec<_>>> = {
+            use rayon::prelude::*;
+            requests
+                .par_chunks(chunk)
+                .map(|part| super::credential::prepare_all(part, false))
+                .collect()
+        };
         let mut updates = Vec::with_capacity(requests.len());
         for part in parts {
             updates.extend(part?);
