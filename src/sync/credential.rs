@@ -279,7 +279,7 @@ impl UpdateRequest {
     /// prepare many at once (SIMD lanes, all cores), use
     /// [`prepare_batch`](super::prepare_batch).
     pub fn prepare(&self) -> Result<CredentialUpdate> {
-        prepare_all(&[self], false)?
+        prepare_all(&[self])?
             .pop()
             .ok_or(crate::Error::RandomSource)
     }
@@ -309,12 +309,9 @@ impl UpdateRequest {
 
 /// Prepares requests with the bulk derivations: cleartext passwords' NT
 /// hash and AES keys, then every OrgId hash (fresh salts), several PBKDF2
-/// chains at once; on all cores (`rayon`) when `all_cores`, else on the
-/// calling thread. Results in input order.
-pub(crate) fn prepare_all(
-    requests: &[&UpdateRequest],
-    all_cores: bool,
-) -> Result<Vec<CredentialUpdate>> {
+/// chains at once, on the calling thread (the driver spreads chunks of a
+/// batch over cores). Results in input order.
+pub(crate) fn prepare_all(requests: &[&UpdateRequest]) -> Result<Vec<CredentialUpdate>> {
     use crate::crypto::bulk;
     // Cleartext requests: NT hash + AES keys with the salt AD's rules gave.
     let inputs: Vec<bulk::LegacyInput<'_>> = requests
@@ -328,12 +325,7 @@ pub(crate) fn prepare_all(
             RequestCredentials::Stored(_) => None,
         })
         .collect();
-    let mut derived = if all_cores {
-        bulk::legacy_keys(&inputs)
-    } else {
-        bulk::legacy_keys_on_current_thread(&inputs)
-    }
-    .into_iter();
+    let mut derived = bulk::legacy_keys_on_current_thread(&inputs).into_iter();
     let mut parts = Vec::with_capacity(requests.len());
     for request in requests {
         parts.push(match &request.credentials {
@@ -362,11 +354,7 @@ pub(crate) fn prepare_all(
             iterations: request.org_id_iterations.get(),
         })
         .collect();
-    let org_ids = if all_cores {
-        bulk::org_id_hashes(&org_inputs)
-    } else {
-        bulk::org_id_hashes_on_current_thread(&org_inputs)
-    };
+    let org_ids = bulk::org_id_hashes_on_current_thread(&org_inputs);
     drop(org_inputs);
     requests
         .iter()

@@ -197,7 +197,7 @@ impl OutgoingBatch {
     pub(crate) fn prepare_on(&self, threads: usize) -> crate::Result<super::transport::Batch> {
         let requests: Vec<&UpdateRequest> = self.requests.iter().map(|r| &**r).collect();
         if threads <= 1 || requests.len() < 2 {
-            let updates = super::credential::prepare_all(&requests, false)?;
+            let updates = super::credential::prepare_all(&requests)?;
             return Ok(self.with_updates(updates));
         }
         // On rayon's persistent pool: spawning fresh threads for every
@@ -207,7 +207,7 @@ impl OutgoingBatch {
             use rayon::prelude::*;
             requests
                 .par_chunks(chunk)
-                .map(|part| super::credential::prepare_all(part, false))
+                .map(|part| super::credential::prepare_all(part))
                 .collect()
         };
         let mut updates = Vec::with_capacity(requests.len());
