@@ -207,7 +207,7 @@ impl OutgoingBatch {
             use rayon::prelude::*;
             requests
                 .par_chunks(chunk)
-                .map(|part| super::credential::prepare_all(part))
+                .map(super::credential::prepare_all)
                 .collect()
         };
         let mut updates = Vec::with_capacity(requests.len());
