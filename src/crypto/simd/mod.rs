@@ -17,6 +17,8 @@
 use super::pbkdf2::Chain;
 
 #[cfg(target_arch = "x86_64")]
+mod avx2_lanes;
+#[cfg(target_arch = "x86_64")]
 mod sha1_avx2;
 #[cfg(target_arch = "x86_64")]
 mod sha1_shani;

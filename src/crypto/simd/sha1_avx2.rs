@@ -6,6 +6,7 @@ use core::arch::x86_64::*;
 
 use zeroize::Zeroize;
 
+use super::avx2_lanes::{load, store};
 use super::{AVX2_LANES, Chain, Sha1State};
 
 /// Bit length of a digest message after HMAC's key block: (64 + 20) * 8.
@@ -31,46 +32,6 @@ rotate_left!(rotl30, 30);
 #[target_feature(enable = "avx2")]
 pub(super) fn splat(word: u32) -> __m256i {
     _mm256_set1_epi32(word as i32)
-}
-
-/// Word `word` of every chain's state, chain `i` in lane `i`.
-#[target_feature(enable = "avx2")]
-fn gather(states: [&Sha1State; AVX2_LANES], word: usize) -> __m256i {
-    let mut w = states.map(|s| s[word] as i32);
-    let register = _mm256_set_epi32(w[7], w[6], w[5], w[4], w[3], w[2], w[1], w[0]);
-    w.zeroize();
-    register
-}
-
-#[target_feature(enable = "avx2")]
-pub(super) fn load(
-    chains: &[Chain<Sha1State>; AVX2_LANES],
-    pick: fn(&Chain<Sha1State>) -> &Sha1State,
-) -> State {
-    let states = core::array::from_fn(|lane| pick(&chains[lane]));
-    core::array::from_fn(|word| gather(states, word))
-}
-
-#[target_feature(enable = "avx2")]
-pub(super) fn store(state: &State) -> [Sha1State; AVX2_LANES] {
-    let mut out = [[0u32; 5]; AVX2_LANES];
-    for (word, register) in state.iter().enumerate() {
-        let mut lanes = [
-            _mm256_extract_epi32::<0>(*register),
-            _mm256_extract_epi32::<1>(*register),
-            _mm256_extract_epi32::<2>(*register),
-            _mm256_extract_epi32::<3>(*register),
-            _mm256_extract_epi32::<4>(*register),
-            _mm256_extract_epi32::<5>(*register),
-            _mm256_extract_epi32::<6>(*register),
-            _mm256_extract_epi32::<7>(*register),
-        ];
-        for (chain, value) in out.iter_mut().zip(lanes) {
-            chain[word] = value as u32;
-        }
-        lanes.zeroize();
-    }
-    out
 }
 
 /// Round `T` (0..80): the message schedule step, then the round itself.
