@@ -1,30 +1,11 @@
 //! The `derive` example's command-line contract: flags, JSON fields, exit codes.
 //! Expected values are the vectors' (`../shared/vectors`).
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod example_binary;
 
-/// The built example, building it first when the test runs on its own.
-fn example(name: &str) -> PathBuf {
-    let dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples");
-    let path = dir.join(name);
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    path
-}
+use example_binary::example;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 fn derive(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(example("derive"))

@@ -2,34 +2,15 @@
 //! fields, exit codes. Expected values are the vectors' (`../shared/vectors`).
 
 mod ad_vectors;
+mod example_binary;
 
+use example_binary::example;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use ad_vectors::{num, text};
 use serde_json::Value;
-
-/// The built example, building it first when the test runs on its own.
-fn example(name: &str) -> PathBuf {
-    let dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples");
-    let path = dir.join(name);
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    path
-}
 
 fn run(name: &str, args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(example(name))

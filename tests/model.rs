@@ -2,6 +2,9 @@
 //! persistence. Expected names and numbers come from the tutorial and from
 //! DESIGN.md §1 (Entra Connect's own enums), not from the code under test.
 
+mod example_binary;
+
+use example_binary::example;
 use hashsync::ConfigError;
 use hashsync::model::{
     ChannelEvent, ConfigurationParameter, Connector, ConnectorType, EncryptedString,
@@ -1173,27 +1176,6 @@ fn malformed_password_sync_names_the_field_and_the_case_mismatch() {
 }
 
 // ---- the force_full_sync example -------------------------------------------
-
-/// The built example, building it first when the test runs on its own.
-fn example(name: &str) -> std::path::PathBuf {
-    let dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples");
-    let path = dir.join(name);
-    if !path.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    path
-}
 
 #[test]
 fn example_lists_the_connectors_and_prints_the_configured_json() {

@@ -3,38 +3,17 @@
 //! pre-hashed (Samba DC) accounts, fault injection with crashes, bad
 //! snapshots and bad flags.
 
+mod example_binary;
 mod sync_support;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 
+use example_binary::example;
 use hashsync::{NtHash, OrgIdHash, Password};
 use serde_json::{Value, json};
 use sync_support::*;
-
-/// The example, built once per test run so a stale binary never answers.
-fn example() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "--example", "force_full_sync"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .unwrap();
-            assert!(status.success());
-            std::env::current_exe()
-                .unwrap()
-                .parent()
-                .unwrap()
-                .parent()
-                .unwrap()
-                .join("examples")
-                .join("force_full_sync")
-        })
-        .clone()
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("hashsync-sync-example-{}", std::process::id()));
@@ -196,7 +175,7 @@ fn check_final_state(lines: &[Value], excused: &[(String, u64)]) {
 
 #[test]
 fn no_arguments_runs_the_tutorial_on_two_synthetic_forests() {
-    let out = Command::new(example()).output().unwrap();
+    let out = Command::new(example("force_full_sync")).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     for forest in ["onprem.contoso.com", "fabrikam.com"] {
@@ -231,7 +210,7 @@ fn directory_out_events_deliver_exactly_the_newest_credentials() {
     std::fs::write(&snapshot_path, snapshot().to_string()).unwrap();
     let out_path = scratch("out.jsonl");
     let events_path = scratch("events.jsonl");
-    let out = Command::new(example())
+    let out = Command::new(example("force_full_sync"))
         .arg("--directory")
         .arg(&snapshot_path)
         .arg("--out")
@@ -279,7 +258,7 @@ fn faults_and_crashes_still_end_with_the_newest_credentials() {
     std::fs::write(&snapshot_path, snapshot().to_string()).unwrap();
     let out_path = scratch("out-faults.jsonl");
     let events_path = scratch("events-faults.jsonl");
-    let out = Command::new(example())
+    let out = Command::new(example("force_full_sync"))
         .arg("--directory")
         .arg(&snapshot_path)
         .args([
@@ -329,7 +308,7 @@ fn a_bad_snapshot_is_one_line_exit_1_and_nothing_delivered() {
     std::fs::write(&snapshot_path, bad.to_string()).unwrap();
     let out_path = scratch("bad-out.jsonl");
     let _ = std::fs::remove_file(&out_path);
-    let out = Command::new(example())
+    let out = Command::new(example("force_full_sync"))
         .arg("--directory")
         .arg(&snapshot_path)
         .arg("--out")
@@ -350,7 +329,7 @@ fn a_bad_snapshot_is_one_line_exit_1_and_nothing_delivered() {
 
 #[test]
 fn synthetic_null_transport_and_bad_flags() {
-    let out = Command::new(example())
+    let out = Command::new(example("force_full_sync"))
         .args(["--synthetic", "300", "--null-transport"])
         .output()
         .unwrap();
@@ -366,7 +345,10 @@ fn synthetic_null_transport_and_bad_flags() {
         &["--synthetic", "many"],
         &["--bogus"],
     ] {
-        let out = Command::new(example()).args(args).output().unwrap();
+        let out = Command::new(example("force_full_sync"))
+            .args(args)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
