@@ -350,9 +350,7 @@ where
                 if sent == 0 && !ended {
                     // Back-pressure: the retry queue is nearly full; wait
                     // for retries to come due instead of reading on.
-                    pump.clock.sleep_until(run.channel.poll_timeout());
-                    let now = pump.clock.now();
-                    run.channel.handle_timeout(now);
+                    pump.wait_for_timer(&mut run.channel);
                 }
                 // Retries first: let every pending retry come due (as long
                 // as a batch has room) before reading new accounts.
@@ -361,9 +359,7 @@ where
                     && run.channel.retrying() > 0
                     && run.channel.wants_input()
                 {
-                    pump.clock.sleep_until(run.channel.poll_timeout());
-                    let now = pump.clock.now();
-                    run.channel.handle_timeout(now);
+                    pump.wait_for_timer(&mut run.channel);
                 }
             }
         }
@@ -469,6 +465,13 @@ where
         }
         self.flush(channel)?;
         Ok(Some(sent_batches))
+    }
+
+    /// Sleeps until the channel's next timer and hands it the time.
+    fn wait_for_timer(&mut self, channel: &mut Channel) {
+        self.clock.sleep_until(channel.poll_timeout());
+        let now = self.clock.now();
+        channel.handle_timeout(now);
     }
 
     /// Persists cursor commits and passes events and status changes on.
