@@ -29,8 +29,8 @@
 use rayon::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::backend::{Engine, Job, tkey_from_blocks};
-use super::kerberos::{AesKeys, Iterations, aes_keys_from_tkey};
+use super::dispatch::{Engine, Job};
+use super::kerberos::{AesKeys, Iterations, aes_keys_from_tkey, tkey_from_blocks};
 use super::nt::nt_hash;
 use super::org_id::org_id_password;
 use super::pbkdf2::{HmacKey, Sha1, Sha256, state_bytes};

@@ -4,10 +4,11 @@
 use aes::cipher::{BlockCipherEncrypt, BlockSizeUser, KeyInit, consts::U16};
 use zeroize::Zeroize;
 
-use super::backend::{Engine, aes256_pbkdf2};
+use super::dispatch::{Engine, Job};
 use super::nt::nt_hash;
-use super::pbkdf2::{HmacKey, Sha1};
+use super::pbkdf2::{HmacKey, Sha1, state_bytes};
 use super::salt::Salt;
+use super::simd::Sha1State;
 use crate::error::{Error, Result};
 use crate::secret::{EncryptionType, KerberosKey, Password};
 
@@ -236,4 +237,34 @@ pub fn string_to_key(
             etype: other.number(),
         }),
     }
+}
+
+/// PBKDF2-HMAC-SHA1 with a 32-byte output (AES256 string-to-key before
+/// DK): its two blocks are independent chains, run side by side when the
+/// CPU allows.
+fn aes256_pbkdf2(
+    engine: Engine,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out: &mut [u8; 32],
+) {
+    let key = HmacKey::<Sha1>::new(password);
+    let mut jobs = [1, 2].map(|index| Job {
+        chain: key.chain(salt, index),
+        iterations,
+    });
+    let t = engine.sha1(&jobs);
+    jobs.zeroize();
+    tkey_from_blocks(&t[0], &t[1], out);
+}
+
+/// `T_1 || T_2[..12]`: the 32 bytes of PBKDF2-HMAC-SHA1 AES256 uses.
+pub(crate) fn tkey_from_blocks(first: &Sha1State, second: &Sha1State, out: &mut [u8; 32]) {
+    let mut block = [0u8; 20];
+    state_bytes::<Sha1>(first, &mut block);
+    out[..20].copy_from_slice(&block);
+    state_bytes::<Sha1>(second, &mut block);
+    out[20..].copy_from_slice(&block[..12]);
+    block.zeroize();
 }

@@ -3,8 +3,9 @@
 //! Nothing here knows about connectors or sync; every function is a pure
 //! computation over the [`secret`](crate::secret) types.
 
-pub(crate) mod backend;
 pub mod bulk;
+pub(crate) mod dispatch;
+pub(crate) mod forced;
 mod kerberos;
 mod nt;
 mod org_id;

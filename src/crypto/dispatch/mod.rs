@@ -6,19 +6,18 @@
 //! Tests and benches reach [`Backend`] through the hidden
 //! `hashsync::__backend` module to force one.
 
+mod schedule;
+
 use std::sync::OnceLock;
 
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
-use super::bulk::{self, LegacyInput, LegacyKeys, OrgIdInput};
-use super::kerberos::{AesKeys, Iterations, aes_keys_with_engine};
-use super::pbkdf2::{Chain, HmacKey, Sha1, Sha256, state_bytes};
-use super::salt::Salt;
+use super::pbkdf2::{Sha1, Sha256};
 use super::simd::{
     self, AVX2_LANES, Avx2, SHA1_SHANI_LANES, SHA256_SHANI_LANES, Sha1State, Sha256State, ShaNi,
 };
-use crate::error::Result;
-use crate::secret::OrgIdHash;
+pub(crate) use schedule::Job;
+use schedule::schedule;
 
 /// A PBKDF2 implementation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -153,121 +152,4 @@ impl Engine {
             }),
         }
     }
-}
-
-/// One PBKDF2 block to finish: its chain and its iteration count (>= 1).
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Job<S> {
-    pub(crate) chain: Chain<S>,
-    pub(crate) iterations: u32,
-}
-
-impl<S: Zeroize> Zeroize for Job<S> {
-    fn zeroize(&mut self) {
-        self.chain.zeroize();
-    }
-}
-
-/// Runs `kernel` over groups of up to `width` jobs sharing an iteration
-/// count, and returns each job's `T` in job order.
-fn schedule<S: Copy + Default + Zeroize>(
-    jobs: &[Job<S>],
-    width: usize,
-    mut kernel: impl FnMut(&[Chain<S>], u32, &mut [S]),
-) -> Zeroizing<Vec<S>> {
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&job| jobs[job].iterations);
-    let mut out = Zeroizing::new(vec![S::default(); jobs.len()]);
-    let mut lanes = Zeroizing::new(Vec::with_capacity(width));
-    let mut results = Zeroizing::new(vec![S::default(); width]);
-    for group in order.chunk_by(|a, b| jobs[*a].iterations == jobs[*b].iterations) {
-        for chunk in group.chunks(width) {
-            lanes.clear();
-            lanes.extend(chunk.iter().map(|&job| jobs[job].chain));
-            let results = &mut results[..chunk.len()];
-            kernel(&lanes, jobs[chunk[0]].iterations, results);
-            for (&job, result) in chunk.iter().zip(results.iter()) {
-                out[job] = *result;
-            }
-        }
-    }
-    out
-}
-
-/// PBKDF2-HMAC-SHA1 with a 32-byte output (AES256 string-to-key before
-/// DK): its two blocks are independent chains, run side by side when the
-/// CPU allows.
-pub(crate) fn aes256_pbkdf2(
-    engine: Engine,
-    password: &[u8],
-    salt: &[u8],
-    iterations: u32,
-    out: &mut [u8; 32],
-) {
-    let key = HmacKey::<Sha1>::new(password);
-    let mut jobs = [1, 2].map(|index| Job {
-        chain: key.chain(salt, index),
-        iterations,
-    });
-    let t = engine.sha1(&jobs);
-    jobs.zeroize();
-    tkey_from_blocks(&t[0], &t[1], out);
-}
-
-/// `T_1 || T_2[..12]`: the 32 bytes of PBKDF2-HMAC-SHA1 AES256 uses.
-pub(crate) fn tkey_from_blocks(first: &Sha1State, second: &Sha1State, out: &mut [u8; 32]) {
-    let mut block = [0u8; 20];
-    state_bytes::<Sha1>(first, &mut block);
-    out[..20].copy_from_slice(&block);
-    state_bytes::<Sha1>(second, &mut block);
-    out[20..].copy_from_slice(&block[..12]);
-    block.zeroize();
-}
-
-/// [`bulk::legacy_keys_on_current_thread`] on `backend`; `None` if this
-/// CPU lacks it.
-pub fn legacy_keys_with(
-    backend: Backend,
-    inputs: &[LegacyInput<'_>],
-) -> Option<Vec<Result<LegacyKeys>>> {
-    Engine::new(backend).map(|engine| bulk::legacy_keys_with_engine(engine, inputs))
-}
-
-/// [`bulk::legacy_keys`] (all cores) on `backend`; `None` if this CPU
-/// lacks it.
-pub fn legacy_keys_parallel_with(
-    backend: Backend,
-    inputs: &[LegacyInput<'_>],
-) -> Option<Vec<Result<LegacyKeys>>> {
-    Engine::new(backend).map(|engine| bulk::legacy_keys_parallel(engine, inputs))
-}
-
-/// [`bulk::org_id_hashes_on_current_thread`] on `backend`; `None` if this
-/// CPU lacks it.
-pub fn org_id_hashes_with(
-    backend: Backend,
-    inputs: &[OrgIdInput<'_>],
-) -> Option<Vec<Result<OrgIdHash>>> {
-    Engine::new(backend).map(|engine| bulk::org_id_hashes_with_engine(engine, inputs))
-}
-
-/// [`bulk::org_id_hashes`] (all cores) on `backend`; `None` if this CPU
-/// lacks it.
-pub fn org_id_hashes_parallel_with(
-    backend: Backend,
-    inputs: &[OrgIdInput<'_>],
-) -> Option<Vec<Result<OrgIdHash>>> {
-    Engine::new(backend).map(|engine| bulk::org_id_hashes_parallel(engine, inputs))
-}
-
-/// [`aes_keys_from_utf8`](crate::crypto::aes_keys_from_utf8) (one
-/// password, both PBKDF2 blocks side by side) on `backend`; `None` if this
-/// CPU lacks it.
-pub fn aes_keys_with(
-    backend: Backend,
-    password_utf8: &[u8],
-    salt: &Salt,
-    iterations: Iterations,
-) -> Option<AesKeys> {
-    Engine::new(backend).map(|engine| aes_keys_with_engine(engine, password_utf8, salt, iterations))
 }
