@@ -199,7 +199,12 @@ fn this_cpu_lists_portable_and_what_it_detects() {
             supported.contains(&Backend::Avx2),
             std::arch::is_x86_feature_detected!("avx2")
         );
+        assert_eq!(
+            supported.contains(&Backend::Avx512),
+            std::arch::is_x86_feature_detected!("avx512f")
+        );
     }
+    assert!(supported.contains(&Backend::PortableLanes));
     for backend in Backend::ALL {
         let available = supported.contains(&backend);
         assert_eq!(backend::legacy_keys_with(backend, &[]).is_some(), available);
@@ -208,6 +213,24 @@ fn this_cpu_lists_portable_and_what_it_detects() {
             available
         );
     }
+}
+
+/// Every test here runs "every supported backend", so a CPU without
+/// AVX-512 skips the AVX-512 kernels silently; in CI on a CPU that has
+/// AVX-512F they must be among those run, never skipped.
+#[test]
+fn ci_on_an_avx512_cpu_tests_the_avx512_kernels() {
+    let in_ci = std::env::var_os("CI").is_some_and(|value| value == "true");
+    #[cfg(target_arch = "x86_64")]
+    if in_ci && std::arch::is_x86_feature_detected!("avx512f") {
+        assert!(
+            Backend::supported().contains(&Backend::Avx512),
+            "CI on an AVX-512 CPU must run the AVX-512 kernels"
+        );
+    }
+    // Everywhere: the portable lane kernel, the AVX-512 kernels' logic.
+    assert!(Backend::supported().contains(&Backend::PortableLanes));
+    let _ = in_ci;
 }
 
 #[test]
@@ -288,7 +311,7 @@ fn single_password_path_matches_portable_on_every_backend() {
 #[test]
 fn every_backend_matches_portable_and_oracle_on_org_id_batches() {
     let mut rng = Rng(0x5eed_0004);
-    for batch in [1usize, 15, 16, 17, 1000] {
+    for batch in [1usize, 15, 16, 17, 33, 1000] {
         let nts: Vec<NtHash> = (0..batch)
             .map(|_| NtHash::from_slice(&rng.bytes(16)).unwrap())
             .collect();
@@ -298,7 +321,7 @@ fn every_backend_matches_portable_and_oracle_on_org_id_batches() {
             .map(|(i, nt_hash)| OrgIdInput {
                 nt_hash,
                 salt: rng.bytes(10).try_into().unwrap(),
-                iterations: if batch == 17 && i % 4 == 0 {
+                iterations: if (batch == 17 || batch == 33) && i % 4 == 0 {
                     1000
                 } else {
                     small_iterations(&mut rng)

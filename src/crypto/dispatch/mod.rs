@@ -14,7 +14,8 @@ use zeroize::Zeroizing;
 
 use super::pbkdf2::{Sha1, Sha256};
 use super::simd::{
-    self, AVX2_LANES, Avx2, SHA1_SHANI_LANES, SHA256_SHANI_LANES, Sha1State, Sha256State, ShaNi,
+    self, ARRAY_LANES, AVX2_LANES, AVX512_LANES, Avx2, Avx512, SHA1_SHANI_LANES,
+    SHA256_SHANI_LANES, Sha1State, Sha256State, ShaNi,
 };
 pub(crate) use schedule::Job;
 use schedule::schedule;
@@ -30,11 +31,25 @@ pub enum Backend {
     ShaNi,
     /// Eight chains per AVX2 register, one per 32-bit lane.
     Avx2,
+    /// Sixteen chains per AVX-512 register, one per 32-bit lane (x86-64
+    /// with AVX-512F).
+    Avx512,
+    /// The lane kernel of [`Backend::Avx2`] and [`Backend::Avx512`] on
+    /// plain arrays, two interleaved groups of sixteen lanes: the same
+    /// logic in portable code, so it runs (and is tested) on every CPU.
+    /// Slow; never chosen unless forced.
+    PortableLanes,
 }
 
 impl Backend {
     /// Every backend, supported here or not.
-    pub const ALL: [Backend; 3] = [Backend::Portable, Backend::ShaNi, Backend::Avx2];
+    pub const ALL: [Backend; 5] = [
+        Backend::Portable,
+        Backend::PortableLanes,
+        Backend::ShaNi,
+        Backend::Avx2,
+        Backend::Avx512,
+    ];
 
     /// The backends this CPU can run, [`Backend::Portable`] first.
     pub fn supported() -> Vec<Backend> {
@@ -54,12 +69,15 @@ impl Backend {
         Engine::bulk_sha256().backend()
     }
 
-    /// A short lower-case name (`portable`, `sha-ni`, `avx2`), for bench ids.
+    /// A short lower-case name (`portable`, `portable-lanes`, `sha-ni`,
+    /// `avx2`, `avx512`), for bench ids and `HASHSYNC_BACKEND`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Portable => "portable",
+            Backend::PortableLanes => "portable-lanes",
             Backend::ShaNi => "sha-ni",
             Backend::Avx2 => "avx2",
+            Backend::Avx512 => "avx512",
         }
     }
 }
@@ -68,8 +86,10 @@ impl Backend {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Engine {
     Portable,
+    PortableLanes,
     ShaNi(ShaNi),
     Avx2(Avx2),
+    Avx512(Avx512),
 }
 
 impl Engine {
@@ -77,8 +97,10 @@ impl Engine {
     pub(crate) fn new(backend: Backend) -> Option<Self> {
         match backend {
             Backend::Portable => Some(Engine::Portable),
+            Backend::PortableLanes => Some(Engine::PortableLanes),
             Backend::ShaNi => ShaNi::detect().map(Engine::ShaNi),
             Backend::Avx2 => Avx2::detect().map(Engine::Avx2),
+            Backend::Avx512 => Avx512::detect().map(Engine::Avx512),
         }
     }
 
@@ -87,7 +109,9 @@ impl Engine {
     /// SHA-NI chains ~2,800, so AVX2 comes first.
     pub(crate) fn bulk_sha1() -> Self {
         static BULK: OnceLock<Engine> = OnceLock::new();
-        *BULK.get_or_init(|| Self::first_supported(&[Backend::Avx2, Backend::ShaNi]))
+        *BULK.get_or_init(|| {
+            Self::first_supported(&[Backend::Avx512, Backend::Avx2, Backend::ShaNi])
+        })
     }
 
     /// The fastest engine for many SHA-256 chains, detected once. Measured
@@ -95,7 +119,9 @@ impl Engine {
     /// eight AVX2 lanes ~11,000, so SHA-NI comes first.
     pub(crate) fn bulk_sha256() -> Self {
         static BULK: OnceLock<Engine> = OnceLock::new();
-        *BULK.get_or_init(|| Self::first_supported(&[Backend::ShaNi, Backend::Avx2]))
+        *BULK.get_or_init(|| {
+            Self::first_supported(&[Backend::Avx512, Backend::ShaNi, Backend::Avx2])
+        })
     }
 
     fn first_supported(preference: &[Backend]) -> Self {
@@ -116,8 +142,10 @@ impl Engine {
     pub(crate) fn backend(self) -> Backend {
         match self {
             Engine::Portable => Backend::Portable,
+            Engine::PortableLanes => Backend::PortableLanes,
             Engine::ShaNi(_) => Backend::ShaNi,
             Engine::Avx2(_) => Backend::Avx2,
+            Engine::Avx512(_) => Backend::Avx512,
         }
     }
 
@@ -130,8 +158,12 @@ impl Engine {
             Engine::ShaNi(token) => schedule(jobs, SHA1_SHANI_LANES, |chains, iterations, out| {
                 simd::sha1_shani(token, chains, iterations, out);
             }),
+            Engine::PortableLanes => schedule(jobs, ARRAY_LANES, simd::sha1_array_lanes),
             Engine::Avx2(token) => schedule(jobs, AVX2_LANES, |chains, iterations, out| {
                 simd::sha1_avx2(token, chains, iterations, out);
+            }),
+            Engine::Avx512(token) => schedule(jobs, AVX512_LANES, |chains, iterations, out| {
+                simd::sha1_avx512(token, chains, iterations, out);
             }),
         }
     }
@@ -147,8 +179,12 @@ impl Engine {
                     simd::sha256_shani(token, chains, iterations, out);
                 })
             }
+            Engine::PortableLanes => schedule(jobs, ARRAY_LANES, simd::sha256_array_lanes),
             Engine::Avx2(token) => schedule(jobs, AVX2_LANES, |chains, iterations, out| {
                 simd::sha256_avx2(token, chains, iterations, out);
+            }),
+            Engine::Avx512(token) => schedule(jobs, AVX512_LANES, |chains, iterations, out| {
+                simd::sha256_avx512(token, chains, iterations, out);
             }),
         }
     }
