@@ -23,7 +23,7 @@ use hashsync::crypto::bulk::{self, LegacyInput, OrgIdInput};
 use hashsync::{Iterations, NtHash, Password, Salt};
 
 /// Passwords per bulk call on one core: 160 SHA-1 chains (80 SHA-256
-/// ones), a multiple of every kernel's lane count (4, 8, 10).
+/// ones), a multiple of every kernel's lane count (2, 4, 8, 16, 32).
 const BATCH: usize = 80;
 /// Passwords per bulk call on all cores.
 const BATCH_ALL_CORES: usize = 320;

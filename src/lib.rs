@@ -36,7 +36,7 @@ pub use secret::{EncryptionType, KerberosKey, NtHash, OrgIdHash, Password, WDige
 /// supported API, and may change in any release.
 #[doc(hidden)]
 pub mod __backend {
-    pub use crate::crypto::dispatch::Backend;
+    pub use crate::crypto::dispatch::{BACKEND_VARIABLE, Backend};
     pub use crate::crypto::forced::{
         aes_keys_with, legacy_keys_parallel_with, legacy_keys_with, org_id_hashes_parallel_with,
         org_id_hashes_with,

@@ -233,6 +233,62 @@ fn ci_on_an_avx512_cpu_tests_the_avx512_kernels() {
     let _ = in_ci;
 }
 
+/// Run in a child process with `HASHSYNC_BACKEND` set (by
+/// `the_environment_forces_a_backend`): the bulk and single-password
+/// paths report and use the forced backend. Run directly, it checks that
+/// whatever was chosen is supported.
+#[test]
+fn child_reports_the_forced_backend() {
+    let chosen = [Backend::best_for_kerberos(), Backend::best_for_org_id()];
+    let supported = Backend::supported();
+    assert!(chosen.iter().all(|backend| supported.contains(backend)));
+    let Some(expected) = std::env::var("EXPECT_FORCED_BACKEND").ok() else {
+        return;
+    };
+    let expected = Backend::from_name(&expected);
+    assert_eq!(Backend::forced(), expected);
+    if let Some(expected) = expected {
+        assert_eq!(chosen, [expected; 2]);
+    }
+    // Whatever runs, the answer is RFC 3962's (Appendix B, first vector).
+    let keys = hashsync::crypto::bulk::legacy_keys(&[LegacyInput {
+        password: &Password::new("password"),
+        salt: &Salt::from("ATHENA.MIT.EDUraeburn"),
+        iterations: 1,
+    }]);
+    assert_eq!(
+        keys[0].as_ref().unwrap().aes.aes128.to_hex().as_str(),
+        "42263c6e89f4fc28b8df68ee09799f15"
+    );
+}
+
+#[test]
+fn the_environment_forces_a_backend() {
+    let mut cases: Vec<(String, Option<Backend>)> = Backend::supported()
+        .into_iter()
+        .map(|backend| (backend.name().to_owned(), Some(backend)))
+        .collect();
+    // Unknown names are ignored: the backends are measured instead.
+    cases.push(("no-such-backend".to_owned(), None));
+    for (name, expected) in cases {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "child_reports_the_forced_backend", "--nocapture"])
+            .env(backend::BACKEND_VARIABLE, &name)
+            .env(
+                "EXPECT_FORCED_BACKEND",
+                expected.map_or("none", Backend::name),
+            )
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "HASHSYNC_BACKEND={name}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        assert!(String::from_utf8_lossy(&output.stdout).contains("1 passed"));
+    }
+}
+
 #[test]
 fn portable_bulk_matches_independent_oracle() {
     let mut rng = Rng(0x5eed_0001);

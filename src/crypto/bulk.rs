@@ -4,9 +4,10 @@
 //! One password's PBKDF2 is a chain of thousands of dependent compressions,
 //! which leaves most of a modern core idle. Many passwords are many
 //! independent chains, and the crate packs them into the lanes of the
-//! fastest kernel this CPU has (several interleaved SHA-NI chains, or eight
-//! AVX2 lanes; see the README's "Backends"), then spreads the work over all
-//! cores with `rayon`. Results come back in input order, one `Result` per
+//! fastest kernel this CPU has (sixteen AVX-512 lanes, eight AVX2 lanes or
+//! several interleaved SHA-NI chains, chosen by measuring them on the first
+//! call; see the README's "Backends"), then spreads the work over all cores
+//! with `rayon`. Results come back in input order, one `Result` per
 //! input, holding the same zeroizing secret types as the single-item API.
 //!
 //! ```
@@ -38,12 +39,12 @@ use super::salt::Salt;
 use crate::error::{Error, Result};
 use crate::secret::{NtHash, OrgIdHash, Password};
 
-/// Passwords per `rayon` task: 40 SHA-1 chains (two per password) fill
-/// every kernel's lanes exactly (4, 8 or 10), and a thousand passwords
-/// still make 50 tasks to balance over the cores.
-const LEGACY_TASK_INPUTS: usize = 20;
-/// NT hashes per `rayon` task: one SHA-256 chain each, 40 as above.
-const ORG_ID_TASK_INPUTS: usize = 40;
+/// Passwords per `rayon` task: 32 SHA-1 chains (two per password) fill
+/// every kernel's lanes exactly (2, 4, 8, 16 or 32), and a thousand
+/// passwords still make 63 tasks to balance over the cores.
+const LEGACY_TASK_INPUTS: usize = 16;
+/// NT hashes per `rayon` task: one SHA-256 chain each, 32 as above.
+const ORG_ID_TASK_INPUTS: usize = 32;
 
 /// One account's input to [`legacy_keys`].
 #[derive(Clone, Copy, Debug)]

@@ -1,11 +1,15 @@
 //! Run-time choice of the PBKDF2 kernels, and the scheduler that packs
 //! independent chains into their lanes.
 //!
-//! Everyday callers never see this: the bulk API and the single-password
-//! path pick the best backend the CPU has (detected once, then cached).
-//! Tests and benches reach [`Backend`] through the hidden
-//! `hashsync::__backend` module to force one.
+//! Everyday callers never see this. Bulk derivation measures, once per
+//! process and hash, which of the backends this CPU supports is fastest
+//! (see `calibrate`); the single-password path runs its two chains on
+//! SHA-NI where present. The environment variable [`BACKEND_VARIABLE`]
+//! forces one backend for everything, and tests and benches reach
+//! [`Backend`] through the hidden `hashsync::__backend` module to force
+//! one per call.
 
+mod calibrate;
 mod schedule;
 
 use std::sync::OnceLock;
@@ -19,6 +23,13 @@ use super::simd::{
 };
 pub(crate) use schedule::Job;
 use schedule::schedule;
+
+/// The environment variable that forces one backend for every
+/// derivation in the process: a [`Backend::name`] (`portable`,
+/// `portable-lanes`, `sha-ni`, `avx2`, `avx512`). An unknown name, or a
+/// backend this CPU lacks, is ignored (the backends are measured as if it
+/// were unset); [`Backend::forced`] says which one took effect.
+pub const BACKEND_VARIABLE: &str = "HASHSYNC_BACKEND";
 
 /// A PBKDF2 implementation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,14 +70,32 @@ impl Backend {
             .collect()
     }
 
-    /// The backend bulk Kerberos (SHA-1) derivation uses on this CPU.
+    /// The backend bulk Kerberos (SHA-1) derivation uses in this
+    /// process: [`Backend::forced`] if set, else the fastest one measured
+    /// (the measurement runs on the first call, here or in a bulk call).
     pub fn best_for_kerberos() -> Backend {
         Engine::bulk_sha1().backend()
     }
 
-    /// The backend bulk OrgId (SHA-256) derivation uses on this CPU.
+    /// The backend bulk OrgId (SHA-256) derivation uses in this process,
+    /// chosen like [`Backend::best_for_kerberos`].
     pub fn best_for_org_id() -> Backend {
         Engine::bulk_sha256().backend()
+    }
+
+    /// The backend [`BACKEND_VARIABLE`] forces, read once per process;
+    /// `None` if it is unset, names no backend, or names one this CPU
+    /// lacks.
+    pub fn forced() -> Option<Backend> {
+        Engine::forced().map(Engine::backend)
+    }
+
+    /// The backend called `name` (see [`Backend::name`]; case and
+    /// surrounding spaces are ignored, and `shani` is accepted too).
+    pub fn from_name(name: &str) -> Option<Backend> {
+        let name = name.trim().to_ascii_lowercase();
+        let name = if name == "shani" { "sha-ni" } else { &name };
+        Self::ALL.into_iter().find(|backend| backend.name() == name)
     }
 
     /// A short lower-case name (`portable`, `portable-lanes`, `sha-ni`,
@@ -104,38 +133,53 @@ impl Engine {
         }
     }
 
-    /// The fastest engine for many SHA-1 chains, detected once. Measured
-    /// on Zen 3 (one core): eight AVX2 lanes ~3,300 AES keys/s, four
-    /// SHA-NI chains ~2,800, so AVX2 comes first.
+    /// The engine for many SHA-1 chains: forced, or measured once.
     pub(crate) fn bulk_sha1() -> Self {
         static BULK: OnceLock<Engine> = OnceLock::new();
         *BULK.get_or_init(|| {
-            Self::first_supported(&[Backend::Avx512, Backend::Avx2, Backend::ShaNi])
+            Self::forced().unwrap_or_else(|| calibrate::fastest_sha1(&Self::candidates()))
         })
     }
 
-    /// The fastest engine for many SHA-256 chains, detected once. Measured
-    /// on Zen 3 (one core): two SHA-NI chains ~18,000 OrgId hashes/s,
-    /// eight AVX2 lanes ~11,000, so SHA-NI comes first.
+    /// The engine for many SHA-256 chains: forced, or measured once.
     pub(crate) fn bulk_sha256() -> Self {
         static BULK: OnceLock<Engine> = OnceLock::new();
         *BULK.get_or_init(|| {
-            Self::first_supported(&[Backend::Avx512, Backend::ShaNi, Backend::Avx2])
+            Self::forced().unwrap_or_else(|| calibrate::fastest_sha256(&Self::candidates()))
         })
     }
 
-    fn first_supported(preference: &[Backend]) -> Self {
-        preference
-            .iter()
-            .find_map(|backend| Engine::new(*backend))
-            .unwrap_or(Engine::Portable)
-    }
-
-    /// The engine for one password's two chains: SHA-NI if present (AVX2
-    /// would leave six of eight lanes idle), else portable.
+    /// The engine for one password's two chains: forced, or SHA-NI if
+    /// present (a lane kernel would leave all but two lanes idle), else
+    /// portable.
     pub(crate) fn pair() -> Self {
         static PAIR: OnceLock<Engine> = OnceLock::new();
-        *PAIR.get_or_init(|| Engine::new(Backend::ShaNi).unwrap_or(Engine::Portable))
+        *PAIR.get_or_init(|| {
+            Self::forced()
+                .or_else(|| Engine::new(Backend::ShaNi))
+                .unwrap_or(Engine::Portable)
+        })
+    }
+
+    /// The engine [`BACKEND_VARIABLE`] forces, read once.
+    fn forced() -> Option<Self> {
+        static FORCED: OnceLock<Option<Engine>> = OnceLock::new();
+        *FORCED.get_or_init(|| {
+            std::env::var(BACKEND_VARIABLE)
+                .ok()
+                .and_then(|name| Backend::from_name(&name))
+                .and_then(Engine::new)
+        })
+    }
+
+    /// What calibration measures: every supported backend but
+    /// [`Backend::PortableLanes`], which exists to be tested, not to win.
+    fn candidates() -> Vec<Self> {
+        Backend::ALL
+            .into_iter()
+            .filter(|backend| *backend != Backend::PortableLanes)
+            .filter_map(Engine::new)
+            .collect()
     }
 
     /// The backend this engine runs.
@@ -187,5 +231,44 @@ impl Engine {
                 simd::sha256_avx512(token, chains, iterations, out);
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_none() {
+        for backend in Backend::ALL {
+            assert_eq!(Backend::from_name(backend.name()), Some(backend));
+            assert_eq!(
+                Backend::from_name(&format!(" {} ", backend.name().to_uppercase())),
+                Some(backend)
+            );
+        }
+        assert_eq!(Backend::from_name("shani"), Some(Backend::ShaNi));
+        assert_eq!(Backend::from_name("avx1024"), None);
+        assert_eq!(Backend::from_name(""), None);
+    }
+
+    #[test]
+    fn calibration_picks_among_the_candidates_it_is_given() {
+        let candidates = Engine::candidates();
+        assert_eq!(candidates[0].backend(), Backend::Portable);
+        assert!(
+            !candidates
+                .iter()
+                .any(|engine| engine.backend() == Backend::PortableLanes)
+        );
+        let sha1 = calibrate::fastest_sha1(&candidates).backend();
+        let sha256 = calibrate::fastest_sha256(&candidates).backend();
+        for chosen in [sha1, sha256] {
+            assert!(candidates.iter().any(|engine| engine.backend() == chosen));
+        }
+        assert_eq!(
+            calibrate::fastest_sha1(&[Engine::Portable]).backend(),
+            Backend::Portable
+        );
     }
 }
