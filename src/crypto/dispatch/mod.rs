@@ -18,8 +18,8 @@ use zeroize::Zeroizing;
 
 use super::pbkdf2::{Sha1, Sha256};
 use super::simd::{
-    self, ARRAY_LANES, AVX2_LANES, AVX512_LANES, Avx2, Avx512, SHA1_SHANI_LANES,
-    SHA256_SHANI_LANES, Sha1State, Sha256State, ShaNi,
+    self, ARRAY_LANES, AVX2_LANES, AVX512_SHA1_LANES, AVX512_SHA256_LANES, Avx2, Avx512,
+    SHA1_SHANI_LANES, SHA256_SHANI_LANES, Sha1State, Sha256State, ShaNi,
 };
 pub(crate) use schedule::Job;
 use schedule::schedule;
@@ -42,8 +42,8 @@ pub enum Backend {
     ShaNi,
     /// Eight chains per AVX2 register, one per 32-bit lane.
     Avx2,
-    /// Sixteen chains per AVX-512 register, one per 32-bit lane (x86-64
-    /// with AVX-512F).
+    /// Sixteen chains per AVX-512 register, one per 32-bit lane, SHA-1 in
+    /// two interleaved groups (x86-64 with AVX-512F).
     Avx512,
     /// The lane kernel of [`Backend::Avx2`] and [`Backend::Avx512`] on
     /// plain arrays, two interleaved groups of sixteen lanes: the same
@@ -206,9 +206,11 @@ impl Engine {
             Engine::Avx2(token) => schedule(jobs, AVX2_LANES, |chains, iterations, out| {
                 simd::sha1_avx2(token, chains, iterations, out);
             }),
-            Engine::Avx512(token) => schedule(jobs, AVX512_LANES, |chains, iterations, out| {
-                simd::sha1_avx512(token, chains, iterations, out);
-            }),
+            Engine::Avx512(token) => {
+                schedule(jobs, AVX512_SHA1_LANES, |chains, iterations, out| {
+                    simd::sha1_avx512(token, chains, iterations, out);
+                })
+            }
         }
     }
 
@@ -227,9 +229,11 @@ impl Engine {
             Engine::Avx2(token) => schedule(jobs, AVX2_LANES, |chains, iterations, out| {
                 simd::sha256_avx2(token, chains, iterations, out);
             }),
-            Engine::Avx512(token) => schedule(jobs, AVX512_LANES, |chains, iterations, out| {
-                simd::sha256_avx512(token, chains, iterations, out);
-            }),
+            Engine::Avx512(token) => {
+                schedule(jobs, AVX512_SHA256_LANES, |chains, iterations, out| {
+                    simd::sha256_avx512(token, chains, iterations, out);
+                })
+            }
         }
     }
 }

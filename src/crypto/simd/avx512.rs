@@ -1,9 +1,8 @@
 //! [`Lanes`] on AVX-512 registers, and the kernels built on them.
 //!
 //! Each method is one instruction: `vprold`/`vprord` rotate, and
-//! `vpternlogd` computes Ch, Maj and Parity of three registers at once;
-//! 32 registers hold a SHA-1 or SHA-256 state and its whole message
-//! schedule.
+//! `vpternlogd` computes Ch and Maj of three registers at once; 32
+//! registers hold a SHA-1 or SHA-256 state and its whole message schedule.
 
 use core::arch::x86_64::*;
 
@@ -99,16 +98,16 @@ impl Lanes for Zmm {
     }
 }
 
-/// SHA-1 PBKDF2 over sixteen chains; the generic kernel is
+/// SHA-1 PBKDF2 over `G` groups of sixteen chains; the generic kernel is
 /// inlined here and so compiled for AVX-512.
 #[target_feature(enable = "avx512f")]
-pub(super) fn sha1(
+pub(super) fn sha1<const G: usize>(
     token: Avx512,
     chains: &[Chain<Sha1State>],
     iterations: u32,
     out: &mut [Sha1State],
 ) {
-    pbkdf2::<Zmm, Sha1Lanes, 5, 1>(token, chains, iterations, out);
+    pbkdf2::<Zmm, Sha1Lanes, 5, G>(token, chains, iterations, out);
 }
 
 /// SHA-256 PBKDF2 over sixteen chains, like [`sha1`].
