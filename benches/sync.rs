@@ -7,11 +7,15 @@
 //!   cursor commits, null transport) against N fresh OrgId hashes in a plain
 //!   loop (target ≤ 1.10);
 //! - `sync/engine_one_thread` over `sync/driver_all_cores` — the blocking
-//!   driver's scaling (target ≥ 1.8 on 2 cores).
+//!   driver's scaling with the parse on the reading thread;
+//! - `sync/engine_one_thread_raw` over `sync/driver_all_cores_raw` — the
+//!   same with the source handing over raw attributes
+//!   (`AccountCredentials::StoredAttributes`), parsed where the batch is
+//!   prepared, on every core (target ≥ 1.9 on 2 cores).
 //!
 //! The `_preparsed` variants hand out one parsed copy of the credentials,
 //! so they show the engine's own cost without the `supplementalCredentials`
-//! parser (which runs on the reading thread, serially).
+//! parser.
 
 use std::convert::Infallible;
 use std::hint::black_box;
@@ -22,8 +26,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hashsync::sync::reference::NullTransport;
 use hashsync::sync::{
     AccountCredentials, ChangeSource, ChannelConfig, Cursor, Driver, InMemoryCursorStore,
-    ObjectGuid, PartitionInfo, SourceAccount, SourceItem, SourceStream, StoredCredentials,
-    VirtualClock,
+    ObjectGuid, PartitionInfo, SourceAccount, SourceItem, SourceStream, StoredAttributes,
+    StoredCredentials, VirtualClock,
 };
 use hashsync::{Iterations, NtHash, OrgIdHash};
 
@@ -54,15 +58,24 @@ fn vector_account() -> (NtHash, Vec<u8>) {
     (nt, blob)
 }
 
-/// Streams N copies of the vector account, each parsed from its raw
-/// attributes when read.
+/// Where the source's `supplementalCredentials` gets parsed.
+#[derive(Clone, Copy)]
+enum Parse {
+    /// Per account, on the reading thread, as a source that validates.
+    WhenRead,
+    /// Never: one parsed copy for all (isolates the engine from the parser).
+    Once,
+    /// Per account, where the batch is prepared (raw attributes handed over).
+    InPrepare,
+}
+
+/// Streams N copies of the vector account.
 struct PreHashedSource {
     nt: NtHash,
     blob: Vec<u8>,
     partition: PartitionInfo,
-    /// Hand out one parsed copy instead of parsing per account (isolates
-    /// the engine from the `supplementalCredentials` parser).
-    preparsed: Option<StoredCredentials>,
+    parse: Parse,
+    preparsed: StoredCredentials,
 }
 
 impl ChangeSource for PreHashedSource {
@@ -78,9 +91,15 @@ impl ChangeSource for PreHashedSource {
                 // A page boundary every 50 accounts, as a DirSync cookie.
                 return Ok(SourceItem::Checkpoint(Cursor::new(i.to_string())));
             }
-            let stored = match &self.preparsed {
-                Some(stored) => stored.clone(),
-                None => StoredCredentials::from_attributes(self.nt.clone(), &self.blob).unwrap(),
+            let credentials = match self.parse {
+                Parse::WhenRead => AccountCredentials::Stored(
+                    StoredCredentials::from_attributes(self.nt.clone(), &self.blob).unwrap(),
+                ),
+                Parse::Once => AccountCredentials::Stored(self.preparsed.clone()),
+                Parse::InPrepare => AccountCredentials::StoredAttributes(StoredAttributes::new(
+                    self.nt.clone(),
+                    &self.blob,
+                )),
             };
             let mut guid = [0u8; 16];
             guid[..8].copy_from_slice(&i.to_le_bytes());
@@ -95,7 +114,7 @@ impl ChangeSource for PreHashedSource {
                 admin_description: None,
                 is_critical_system_object: false,
                 usn: i + 1,
-                credentials: AccountCredentials::Stored(stored),
+                credentials,
             }))
         });
         Ok(Box::new(stream))
@@ -110,9 +129,10 @@ impl ChangeSource for PreHashedSource {
     }
 }
 
-fn full_sync(nt: &NtHash, blob: &[u8], threads: usize, preparsed: bool) -> u64 {
+fn full_sync(nt: &NtHash, blob: &[u8], threads: usize, parse: Parse) -> u64 {
     let source = PreHashedSource {
-        preparsed: preparsed.then(|| StoredCredentials::from_attributes(nt.clone(), blob).unwrap()),
+        parse,
+        preparsed: StoredCredentials::from_attributes(nt.clone(), blob).unwrap(),
         nt: nt.clone(),
         blob: blob.to_vec(),
         partition: PartitionInfo {
@@ -146,7 +166,9 @@ fn bench(c: &mut Criterion) {
     let (nt, blob) = vector_account();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let accounts = N - N / 50;
-    assert_eq!(full_sync(&nt, &blob, 1, false), accounts);
+    for parse in [Parse::WhenRead, Parse::Once, Parse::InPrepare] {
+        assert_eq!(full_sync(&nt, &blob, 1, parse), accounts);
+    }
 
     let mut group = c.benchmark_group("sync");
     group.sample_size(10);
@@ -159,18 +181,18 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
-    group.bench_function("engine_one_thread", |b| {
-        b.iter(|| black_box(full_sync(&nt, &blob, 1, false)))
-    });
-    group.bench_function("engine_one_thread_preparsed", |b| {
-        b.iter(|| black_box(full_sync(&nt, &blob, 1, true)))
-    });
-    group.bench_function(format!("driver_all_cores/{cores}"), |b| {
-        b.iter(|| black_box(full_sync(&nt, &blob, cores, false)))
-    });
-    group.bench_function(format!("driver_all_cores_preparsed/{cores}"), |b| {
-        b.iter(|| black_box(full_sync(&nt, &blob, cores, true)))
-    });
+    for (suffix, parse) in [
+        ("", Parse::WhenRead),
+        ("_preparsed", Parse::Once),
+        ("_raw", Parse::InPrepare),
+    ] {
+        group.bench_function(format!("engine_one_thread{suffix}"), |b| {
+            b.iter(|| black_box(full_sync(&nt, &blob, 1, parse)))
+        });
+        group.bench_function(format!("driver_all_cores{suffix}/{cores}"), |b| {
+            b.iter(|| black_box(full_sync(&nt, &blob, cores, parse)))
+        });
+    }
     group.finish();
 }
 

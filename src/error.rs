@@ -52,6 +52,15 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed")]
     RandomSource,
+    /// A `supplementalCredentials` value handed over unparsed
+    /// (`sync::StoredAttributes`) does not parse, so its batch cannot be
+    /// prepared. Have the source parse it (`StoredCredentials::from_attributes`)
+    /// to reject such accounts one by one.
+    #[error(
+        "a supplementalCredentials value handed over unparsed does not parse; \
+         parse it in the source to reject the account on its own"
+    )]
+    MalformedSupplementalCredentials,
     /// An OrgId hash string is malformed.
     #[error("malformed OrgId hash: {0}")]
     OrgId(#[from] OrgIdError),

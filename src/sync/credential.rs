@@ -148,6 +148,71 @@ impl StoredCredentials {
     }
 }
 
+/// `unicodePwd` and the raw `supplementalCredentials` value as read from
+/// AD, not yet parsed: the parse then runs when the batch is prepared, on
+/// the hashing threads, instead of serially on the thread that reads the
+/// source. Use [`AccountCredentials::Stored`] instead when the source
+/// should reject a malformed value itself, per account.
+///
+/// ```
+/// use hashsync::formats::{HexCase, StoredCredentials as Supplemental};
+/// use hashsync::sync::{StoredAttributes, StoredCredentials};
+/// use hashsync::{Iterations, Password, Salt, aes_keys, nt_hash};
+///
+/// let password = Password::new("Passw0rd!");
+/// let salt = Salt::from("ONPREM.CONTOSO.COMalice");
+/// let keys = aes_keys(&password, &salt, Iterations::KERBEROS_DEFAULT);
+/// let blob = Supplemental::new(keys, salt, Iterations::KERBEROS_DEFAULT)
+///     .to_bytes(HexCase::Upper)?;
+/// let raw = StoredAttributes::new(nt_hash(&password), &blob);
+/// assert_eq!(raw.parse()?, StoredCredentials::from_attributes(nt_hash(&password), &blob)?);
+/// assert!(format!("{raw:?}").contains("supplemental_credentials: \"[REDACTED]\""));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct StoredAttributes {
+    nt_hash: NtHash,
+    supplemental_credentials: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl StoredAttributes {
+    /// The NT hash (`unicodePwd`) and a copy of the raw
+    /// `supplementalCredentials` value (zeroized on drop).
+    pub fn new(nt_hash: NtHash, supplemental_credentials: &[u8]) -> Self {
+        Self {
+            nt_hash,
+            supplemental_credentials: zeroize::Zeroizing::new(supplemental_credentials.to_vec()),
+        }
+    }
+
+    /// Parses them, as [`StoredCredentials::from_attributes`] does.
+    pub fn parse(&self) -> core::result::Result<StoredCredentials, AccountError> {
+        StoredCredentials::from_attributes(self.nt_hash.clone(), &self.supplemental_credentials)
+    }
+}
+
+impl fmt::Debug for StoredAttributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredAttributes")
+            .field("nt_hash", &self.nt_hash)
+            .field("supplemental_credentials", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl PartialEq for StoredAttributes {
+    /// In constant time for equal lengths, like the secret types.
+    fn eq(&self, other: &Self) -> bool {
+        let blobs = subtle::ConstantTimeEq::ct_eq(
+            &self.supplemental_credentials[..],
+            &other.supplemental_credentials[..],
+        );
+        (self.nt_hash == other.nt_hash) & bool::from(blobs)
+    }
+}
+
+impl Eq for StoredAttributes {}
+
 /// How an account's password arrives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -157,6 +222,12 @@ pub enum AccountCredentials {
     Cleartext(Password),
     /// As AD stores them; the stored salt and keys are used as they are.
     Stored(StoredCredentials),
+    /// As AD stores them, parsed only when the batch is prepared (on every
+    /// core). A value that does not parse then fails the whole batch's
+    /// preparation ([`Error::MalformedSupplementalCredentials`](crate::Error::MalformedSupplementalCredentials)),
+    /// which stops the driver; sources that cannot vouch for their input
+    /// parse it themselves and send [`AccountCredentials::Stored`].
+    StoredAttributes(StoredAttributes),
 }
 
 /// One account as the source read it.
@@ -233,6 +304,9 @@ pub(crate) enum RequestCredentials {
     Cleartext { password: Password, salt: Salt },
     /// Use as stored.
     Stored(StoredCredentials),
+    /// Use as stored, once parsed (in [`prepare_all`], on the hashing
+    /// threads).
+    StoredAttributes(StoredAttributes),
 }
 
 /// An in-scope account the engine decided to send; prepare it into a
@@ -308,9 +382,9 @@ impl UpdateRequest {
 }
 
 /// Prepares requests with the bulk derivations: cleartext passwords' NT
-/// hash and AES keys, then every OrgId hash (fresh salts), several PBKDF2
-/// chains at once, on the calling thread (the driver spreads chunks of a
-/// batch over cores). Results in input order.
+/// hash and AES keys, stored attributes' parse, then every OrgId hash
+/// (fresh salts), several PBKDF2 chains at once, on the calling thread (the
+/// driver spreads chunks of a batch over cores). Results in input order.
 pub(crate) fn prepare_all(requests: &[&UpdateRequest]) -> Result<Vec<CredentialUpdate>> {
     use crate::crypto::bulk;
     // Cleartext requests: NT hash + AES keys with the salt AD's rules gave.
@@ -322,7 +396,7 @@ pub(crate) fn prepare_all(requests: &[&UpdateRequest]) -> Result<Vec<CredentialU
                 salt,
                 iterations: Iterations::KERBEROS_DEFAULT.get(),
             }),
-            RequestCredentials::Stored(_) => None,
+            RequestCredentials::Stored(_) | RequestCredentials::StoredAttributes(_) => None,
         })
         .collect();
     let mut derived = bulk::legacy_keys_on_current_thread(&inputs).into_iter();
@@ -339,6 +413,12 @@ pub(crate) fn prepare_all(requests: &[&UpdateRequest]) -> Result<Vec<CredentialU
                 (keys.nt_hash, Some(kerberos))
             }
             RequestCredentials::Stored(stored) => (stored.nt_hash.clone(), stored.kerberos.clone()),
+            RequestCredentials::StoredAttributes(raw) => {
+                let stored = raw
+                    .parse()
+                    .map_err(|_| crate::Error::MalformedSupplementalCredentials)?;
+                (stored.nt_hash, stored.kerberos)
+            }
         });
     }
     // OrgId hashes of the real NT hashes, each with a fresh random salt.
@@ -392,6 +472,44 @@ mod tests {
         let g = ObjectGuid::parse("{F5C2C1D8-6F4B-4F5E-9C1A-0B2D3E4F5A6B}").unwrap();
         assert_eq!(g.source_anchor(), "2MHC9UtvXk+cGgstPk9aaw==");
         assert_eq!(g.to_string(), "f5c2c1d8-6f4b-4f5e-9c1a-0b2d3e4f5a6b");
+    }
+
+    fn request(credentials: RequestCredentials) -> UpdateRequest {
+        UpdateRequest {
+            object_guid: ObjectGuid::from_bytes([7; 16]),
+            distinguished_name: "CN=alice,DC=onprem,DC=contoso,DC=com".into(),
+            sam_account_name: "alice".into(),
+            usn: 42,
+            credentials,
+            force_change_on_logon: false,
+            send_real_nt_hash: true,
+            org_id_iterations: Iterations::new(3).unwrap(),
+        }
+    }
+
+    #[test]
+    fn raw_attributes_are_parsed_when_prepared() {
+        use crate::formats::{HexCase, StoredCredentials as Supplemental};
+        let password = Password::new("Passw0rd!");
+        let salt = Salt::from("ONPREM.CONTOSO.COMalice");
+        let keys = crate::aes_keys(&password, &salt, Iterations::KERBEROS_DEFAULT);
+        let blob = Supplemental::new(keys.clone(), salt.clone(), Iterations::KERBEROS_DEFAULT)
+            .to_bytes(HexCase::Upper)
+            .unwrap();
+        let nt = crate::nt_hash(&password);
+        let raw = StoredAttributes::new(nt.clone(), &blob);
+        let update = request(RequestCredentials::StoredAttributes(raw))
+            .prepare()
+            .unwrap();
+        assert_eq!(update.legacy.nt_hash, nt);
+        assert!(update.org_id.verify_nt_hash(&nt));
+        let kerberos = update.legacy.kerberos.unwrap();
+        assert_eq!(kerberos.salt, salt);
+        assert_eq!(kerberos.keys, vec![keys.aes256, keys.aes128]);
+
+        let truncated = StoredAttributes::new(nt, &blob[..blob.len() / 2]);
+        let failed = request(RequestCredentials::StoredAttributes(truncated)).prepare();
+        assert_eq!(failed, Err(crate::Error::MalformedSupplementalCredentials));
     }
 
     #[test]

@@ -803,6 +803,9 @@ impl Channel {
                 }
             }
             AccountCredentials::Stored(stored) => RequestCredentials::Stored(stored.clone()),
+            AccountCredentials::StoredAttributes(raw) => {
+                RequestCredentials::StoredAttributes(raw.clone())
+            }
         };
         Ok(UpdateRequest {
             object_guid: account.object_guid,

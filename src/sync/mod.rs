@@ -64,7 +64,7 @@ mod transport;
 pub use configured::{ChannelStart, interrupt_running_cycles, record_partition_status};
 pub use credential::{
     AccountCredentials, CredentialUpdate, LegacyCredentials, ObjectGuid, PartitionInfo,
-    SourceAccount, StoredCredentials, StoredKerberosKeys, UpdateRequest,
+    SourceAccount, StoredAttributes, StoredCredentials, StoredKerberosKeys, UpdateRequest,
 };
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
 pub use driver::{Clock, Driver, Observer, RunOutcome, SystemClock, VirtualClock, prepare_batch};
