@@ -24,6 +24,8 @@ pub use crypto::{
 pub use error::{
     AccountError, ConfigError, DriverError, Error, FormatError, OrgIdError, Result, SnapshotError,
 };
+#[cfg(feature = "replication")]
+pub use formats::drs::DrsError;
 #[cfg(feature = "domain-services")]
 pub use formats::envelope::EnvelopeError;
 pub use model::{
