@@ -9,9 +9,12 @@
 //! skip.
 #![cfg(all(feature = "domain-services", feature = "replication"))]
 
-use std::io::Write as _;
+mod example_binary;
+
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use example_binary::run_with_stdin;
 
 use base64::Engine as _;
 use hashsync::formats::envelope::{ManagedDomainCertificate, ManagedDomainKey};
@@ -36,21 +39,11 @@ fn data(name: &str) -> String {
 
 /// Runs `tools/vectors/envelope.py ARGS` with `input` on stdin.
 fn script(args: &[&str], input: &str) -> String {
-    let mut child = Command::new(python())
-        .arg(format!("{ROOT}/tools/vectors/envelope.py"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let script = format!("{ROOT}/tools/vectors/envelope.py");
+    let args: Vec<&str> = std::iter::once(script.as_str())
+        .chain(args.iter().copied())
+        .collect();
+    let out = run_with_stdin(&python(), &args, input.as_bytes());
     assert!(
         out.status.success(),
         "envelope.py {args:?}: {}",
