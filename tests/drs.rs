@@ -1,7 +1,6 @@
 //! Replicated secret attributes against `tests/data/drs/vectors.json`
 //! (encrypted from the MS-DRSR/MS-SAMR text, decrypted by impacket 0.13.1;
 //! see `tests/data/drs/README.md`).
-#![cfg(feature = "replication")]
 
 use hashsync::formats::drs::{
     DrsError, ReplicatedAttribute, SessionKey, decrypt_attribute_value, remove_des_layer,

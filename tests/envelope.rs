@@ -3,7 +3,6 @@
 //! from the layout (see `tests/data/README.md`): envelopes the script
 //! sealed open here, the crate's envelopes for the same key material are
 //! byte for byte the script's, and damaged envelopes give typed errors.
-#![cfg(feature = "domain-services")]
 
 use base64::Engine as _;
 use hashsync::formats::envelope::{

@@ -7,7 +7,6 @@
 //! installs the interpreter they use and `.ci/run` runs them with
 //! `--include-ignored`. When the interpreter is missing they fail, never
 //! skip.
-#![cfg(all(feature = "domain-services", feature = "replication"))]
 
 mod example_binary;
 

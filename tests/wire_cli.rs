@@ -1,7 +1,6 @@
 //! The `envelope` and `drs_decrypt` examples' command-line contracts:
 //! flags, stdin/stdout, exit codes. Expected values come from the
 //! independent vectors in `tests/data/envelope` and `tests/data/drs`.
-#![cfg(all(feature = "domain-services", feature = "replication"))]
 
 mod example_binary;
 
