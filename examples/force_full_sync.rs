@@ -695,7 +695,7 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         (Some(path), false) => {
             let file = secret_file::SecretFile::create(path)
                 .map_err(|e| format!("cannot create {path}: {e}"))?;
-            Target::Lines(JsonLinesTransport::new(BufWriter::new(file)), 0)
+            Target::Lines(JsonLinesTransport::plaintext(BufWriter::new(file)), 0)
         }
         (None, false) => Target::Memory(InMemoryTransport::new()),
     };

@@ -1,6 +1,7 @@
 //! What can go wrong sealing or opening an `ADAuthInfo` envelope.
 
 use super::Thumbprint;
+use crate::error::FormatError;
 
 /// What is wrong with an envelope, a certificate or a private key.
 ///
@@ -110,6 +111,10 @@ pub enum EnvelopeError {
         /// What the RSA implementation said.
         reason: String,
     },
+    /// The plaintext inside (the attribute records) could not be encoded
+    /// or, after opening, is not what the envelope should hold.
+    #[error("envelope plaintext: {0}")]
+    Plaintext(#[from] FormatError),
     /// The operating system's random number generator failed; nothing was
     /// sealed.
     #[error("the operating system's random number generator failed")]
