@@ -36,7 +36,7 @@ const BLOCK_SIZE: usize = 16;
 pub struct SealedEnvelope<'a> {
     thumbprint: Thumbprint,
     wrapped_key: &'a [u8],
-    iv: &'a [u8; IV_SIZE],
+    iv: [u8; IV_SIZE],
     ciphertext: &'a [u8],
 }
 
@@ -86,10 +86,7 @@ impl<'a> SealedEnvelope<'a> {
         };
         let thumbprint = Thumbprint::from_bytes(reader.array("thumbprint")?);
         let wrapped_key = reader.take(wrapped_key_size, "wrapped key")?;
-        let iv: &'a [u8; IV_SIZE] = reader
-            .take(IV_SIZE, "IV")?
-            .try_into()
-            .map_err(|_| truncated(FormatError::Missing { field: "IV" }))?;
+        let iv = reader.array("IV")?;
         let ciphertext = reader.take(ciphertext_size, "ciphertext")?;
         let extra = bytes.len() - reader.position();
         if extra != 0 {
@@ -115,8 +112,8 @@ impl<'a> SealedEnvelope<'a> {
     }
 
     /// The AES-CBC initialisation vector.
-    pub fn iv(&self) -> &'a [u8; IV_SIZE] {
-        self.iv
+    pub fn iv(&self) -> &[u8; IV_SIZE] {
+        &self.iv
     }
 
     /// The AES-256-CBC ciphertext.
