@@ -292,10 +292,9 @@ fn tutorial_configuration(
     let tenant = config.tenant_mut();
     tenant.company_features.password_hash_sync = true;
     tenant.company_features.force_password_change_on_logon = force_password_change_on_logon;
-    tenant.managed_domain = Some(ManagedDomainSettings {
-        sync_ntlm_passwords,
-        ..ManagedDomainSettings::default()
-    });
+    let mut managed_domain = ManagedDomainSettings::default();
+    managed_domain.sync_ntlm_passwords = sync_ntlm_passwords;
+    tenant.managed_domain = Some(managed_domain);
     for forest in forests {
         config.set_password_sync(&forest.connector, AZUREAD_CONNECTOR, true)?;
     }
@@ -574,12 +573,10 @@ impl Server<'_> {
             for forest in self.forests {
                 interrupt_running_cycles(&mut config, &forest.connector, now)?;
             }
-            let faults = FaultConfig {
-                retry_rate: self.options.fail_rate,
-                no_retry_rate: self.options.no_retry_rate,
-                seed: self.options.seed.wrapping_add(self.restarts),
-                ..FaultConfig::default()
-            };
+            let mut faults = FaultConfig::default();
+            faults.retry_rate = self.options.fail_rate;
+            faults.no_retry_rate = self.options.no_retry_rate;
+            faults.seed = self.options.seed.wrapping_add(self.restarts);
             let transport = FaultInjectingTransport::new(&mut self.target, faults);
             let mut driver = Driver::with_clock(
                 transport,

@@ -99,10 +99,8 @@ fn policy_applies_each_default_rule() {
 
 #[test]
 fn must_change_password_synced_with_flag_when_tenant_feature_is_on() {
-    let policy = ScopePolicy {
-        force_password_change_on_logon: true,
-        ..ScopePolicy::default()
-    };
+    let mut policy = ScopePolicy::default();
+    policy.force_password_change_on_logon = true;
     let account = base(7, "mustchange").tap(|a| a.pwd_last_set = 0);
     assert_eq!(
         policy.decide(&account),
@@ -121,14 +119,13 @@ fn must_change_password_synced_with_flag_when_tenant_feature_is_on() {
 
 #[test]
 fn rules_are_configurable() {
-    let policy = ScopePolicy {
-        object_classes: vec!["user".into(), "inetOrgPerson".into()],
-        skip_disabled: false,
-        filtered_admin_description: None,
-        service_account_prefixes: vec![],
-        skip_critical_system_objects: false,
-        force_password_change_on_logon: false,
-    };
+    let mut policy = ScopePolicy::default();
+    policy.object_classes = vec!["user".into(), "inetOrgPerson".into()];
+    policy.skip_disabled = false;
+    policy.filtered_admin_description = None;
+    policy.service_account_prefixes = vec![];
+    policy.skip_critical_system_objects = false;
+    policy.force_password_change_on_logon = false;
     for (account, expected) in cases() {
         let decision = policy.decide(&account);
         let still_out = matches!(
