@@ -310,3 +310,47 @@ fn the_plaintext_transport_is_caught_by_the_same_search() {
         assert!(found.is_some_and(|f| f.starts_with("hex")), "{}", secret.0);
     }
 }
+
+/// An account without Kerberos keys: only `WindowsLegacyCredentials`, and
+/// the JSON line says `null` for the other envelope.
+#[test]
+fn an_account_without_kerberos_keys_seals_the_nt_hash_only() {
+    let v = &user_vectors()[0];
+    let nt = NtHash::from_hex(&v.nt_hash_hex).unwrap();
+    let account = user(
+        1,
+        &v.sam,
+        v.upn.as_deref(),
+        7,
+        AccountCredentials::Stored(StoredHashes {
+            nt_hash: nt.clone(),
+            kerberos: None,
+        }),
+    );
+    let accounts = vec![(v.clone(), account)];
+    let recording = run(
+        SealingTransport::new(Recording::default(), certificate()),
+        &accounts,
+    )
+    .into_inner();
+    let sealed = recording.updates[0].legacy.sealed().unwrap();
+    assert_eq!(sealed.windows_supplemental_credentials, None);
+    let opened = sealed.open(&key()).unwrap();
+    assert_eq!(opened.nt_hash, nt);
+    assert_eq!(opened.kerberos, None);
+    assert!(format!("{sealed:?}").contains("bytes"));
+
+    let out = run(
+        JsonLinesTransport::sealed(Vec::new(), certificate()),
+        &accounts,
+    )
+    .into_inner();
+    let line: Value = serde_json::from_slice(out.trim_ascii_end()).unwrap();
+    assert!(line["windows_legacy_credentials"].is_string());
+    assert_eq!(line["windows_supplemental_credentials"], Value::Null);
+    assert!(
+        line.as_object()
+            .unwrap()
+            .contains_key("windows_supplemental_credentials")
+    );
+}

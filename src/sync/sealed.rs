@@ -25,8 +25,9 @@ use crate::formats::legacy::{
 };
 
 /// An update's legacy credentials, sealed to the managed domain's
-/// certificate. Holds ciphertext only.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// certificate. Holds ciphertext only; `Debug` shows the sizes, not the
+/// bytes.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SealedLegacyCredentials {
     /// The `WindowsLegacyCredentials` envelope: the `unicodePwd` record.
@@ -34,6 +35,24 @@ pub struct SealedLegacyCredentials {
     /// The `WindowsSupplementalCredentials` envelope: the
     /// `supplementalCredentials` record, when the account has Kerberos keys.
     pub windows_supplemental_credentials: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for SealedLegacyCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealedLegacyCredentials")
+            .field(
+                "windows_legacy_credentials",
+                &format_args!("{} bytes", self.windows_legacy_credentials.len()),
+            )
+            .field(
+                "windows_supplemental_credentials",
+                &self
+                    .windows_supplemental_credentials
+                    .as_ref()
+                    .map(|e| format!("{} bytes", e.len())),
+            )
+            .finish()
+    }
 }
 
 impl SealedLegacyCredentials {
