@@ -165,7 +165,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
                     .find(|v| v.sam == account.sam_account_name)
                     .unwrap();
                 // The untouched vector users: Samba's keys too.
-                let keys = &stored.legacy.kerberos.as_ref().unwrap().keys;
+                let keys = plaintext_keys(stored);
                 let aes256 = keys
                     .iter()
                     .find(|k| k.etype() == EncryptionType::AES256_CTS_HMAC_SHA1_96)
@@ -175,7 +175,8 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
             }
         };
         assert_eq!(
-            stored.legacy.nt_hash, expected_nt,
+            plaintext(stored).nt_hash,
+            expected_nt,
             "{}",
             account.sam_account_name
         );
