@@ -26,19 +26,16 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hashsync::sync::reference::NullTransport;
 use hashsync::sync::{
     AccountCredentials, ChangeSource, ChannelConfig, Cursor, Driver, InMemoryCursorStore,
-    ObjectGuid, PartitionInfo, SourceAccount, SourceItem, SourceStream, StoredAttributes,
-    StoredCredentials, VirtualClock,
+    ObjectGuid, Partition, SourceAccount, SourceItem, SourceStream, StoredAttributes, StoredHashes,
+    VirtualClock,
 };
 use hashsync::{Iterations, NtHash, OrgIdHash};
 
 const N: u64 = 2000;
 
-/// Samba AD DC account `acct-s03` (JohnDoe) from ../shared/vectors/ad_legacy.json.
+/// Samba AD DC account `acct-s03` (JohnDoe) from tests/data/ad_legacy.json.
 fn vector_account() -> (NtHash, Vec<u8>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/vectors/ad_legacy.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/ad_legacy.json");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let v = json["vectors"]
@@ -73,19 +70,19 @@ enum Parse {
 struct PreHashedSource {
     nt: NtHash,
     blob: Vec<u8>,
-    partition: PartitionInfo,
+    partition: Partition,
     parse: Parse,
-    preparsed: StoredCredentials,
+    preparsed: StoredHashes,
 }
 
 impl ChangeSource for PreHashedSource {
     type Error = Infallible;
 
-    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, Infallible> {
+    fn partitions(&mut self) -> Result<Vec<Partition>, Infallible> {
         Ok(vec![self.partition.clone()])
     }
 
-    fn full_sync(&mut self, _: &PartitionInfo) -> Result<SourceStream<'_, Infallible>, Infallible> {
+    fn full_sync(&mut self, _: &Partition) -> Result<SourceStream<'_, Infallible>, Infallible> {
         let stream = (0..N).map(|i| {
             if i % 50 == 49 {
                 // A page boundary every 50 accounts, as a DirSync cookie.
@@ -93,7 +90,7 @@ impl ChangeSource for PreHashedSource {
             }
             let credentials = match self.parse {
                 Parse::WhenRead => AccountCredentials::Stored(
-                    StoredCredentials::from_attributes(self.nt.clone(), &self.blob).unwrap(),
+                    StoredHashes::from_attributes(self.nt.clone(), &self.blob).unwrap(),
                 ),
                 Parse::Once => AccountCredentials::Stored(self.preparsed.clone()),
                 Parse::InPrepare => AccountCredentials::StoredAttributes(StoredAttributes::new(
@@ -103,26 +100,23 @@ impl ChangeSource for PreHashedSource {
             };
             let mut guid = [0u8; 16];
             guid[..8].copy_from_slice(&i.to_le_bytes());
-            Ok(SourceItem::Account(SourceAccount {
-                object_guid: ObjectGuid::from_bytes(guid),
-                distinguished_name: format!("CN=user{i},CN=Users,DC=onprem,DC=contoso,DC=com"),
-                object_class: "user".to_owned(),
-                sam_account_name: format!("user{i}"),
-                user_principal_name: None,
-                user_account_control: 0x200,
-                pwd_last_set: 133_500_000_000_000_000,
-                admin_description: None,
-                is_critical_system_object: false,
-                usn: i + 1,
-                credentials,
-            }))
+            Ok(SourceItem::Account(
+                SourceAccount::new(
+                    ObjectGuid::from_bytes(guid),
+                    format!("user{i}"),
+                    credentials,
+                )
+                .with_distinguished_name(format!("CN=user{i},CN=Users,DC=onprem,DC=contoso,DC=com"))
+                .with_pwd_last_set(133_500_000_000_000_000)
+                .with_usn(i + 1),
+            ))
         });
         Ok(Box::new(stream))
     }
 
     fn changes_since(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
         _: &Cursor,
     ) -> Result<SourceStream<'_, Infallible>, Infallible> {
         self.full_sync(partition)
@@ -132,14 +126,10 @@ impl ChangeSource for PreHashedSource {
 fn full_sync(nt: &NtHash, blob: &[u8], threads: usize, parse: Parse) -> u64 {
     let source = PreHashedSource {
         parse,
-        preparsed: StoredCredentials::from_attributes(nt.clone(), blob).unwrap(),
+        preparsed: StoredHashes::from_attributes(nt.clone(), blob).unwrap(),
         nt: nt.clone(),
         blob: blob.to_vec(),
-        partition: PartitionInfo {
-            name: "DC=onprem,DC=contoso,DC=com".into(),
-            dns_domain: "onprem.contoso.com".into(),
-            realm: "ONPREM.CONTOSO.COM".into(),
-        },
+        partition: Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com").unwrap(),
     };
     let mut driver = Driver::with_clock(
         NullTransport::new(),

@@ -25,6 +25,14 @@
 //!   per AD connector (see `hashsync::sync::reference::Snapshot`);
 //! - `--synthetic N`: generate N users per forest instead (streamed);
 //! - `--out FILE`: write every accepted update as a JSON line;
+//! - `--managed-domain-cert FILE`: seal every update's legacy credentials
+//!   to the managed domain's certificate (DER or PEM) before delivery; the
+//!   `--out` lines then carry the base64 envelopes as
+//!   `"windows_legacy_credentials"` and `"windows_supplemental_credentials"`,
+//!   with `"nt_hash": null` and `"kerberos_keys": []`;
+//! - `--managed-domain-key FILE` (with the certificate): open every
+//!   envelope again with the managed domain's private key, check it against
+//!   the update and report in the summary;
 //! - `--null-transport`: accept and drop every update;
 //! - `--events FILE`: write every event as a JSON line with a numeric `"id"`;
 //! - `--fail-rate P`, `--no-retry-rate P`, `--seed N`: inject retryable and
@@ -38,13 +46,17 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/managed_domain.rs"]
+mod managed_domain;
+#[path = "common/secret_file.rs"]
+mod secret_file;
 
 use std::error::Error;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::SystemTime;
 
-use cli::{Flags, fail};
+use cli::{Flags, Spec, fail};
 
 use hashsync::model::{
     ConfigurationParameter, Connector, ConnectorType, FORCE_FULL_PASSWORD_SYNC,
@@ -76,6 +88,7 @@ const DEFAULT_USERS: u64 = 200;
 
 const USAGE: &str = "usage: force_full_sync [--config FILE] [--directory FILE | --synthetic N]
                        [--out FILE | --null-transport] [--events FILE]
+                       [--managed-domain-cert FILE [--managed-domain-key FILE]]
                        [--fail-rate P] [--no-retry-rate P] [--seed N]
                        [--crash-after-batches K]
 
@@ -90,12 +103,38 @@ the configuration as step 3 saved it as JSON on stdout.
   --synthetic N             generate N users per forest (default 200)
   --out FILE                write accepted updates as JSON lines
   --null-transport          accept and drop every update
+  --managed-domain-cert FILE  seal legacy credentials to this certificate
+  --managed-domain-key FILE   open the envelopes again with this key (summary)
   --events FILE             write events as JSON lines
   --fail-rate P             probability of a retryable failure per item
   --no-retry-rate P         probability of a permanent failure per item
   --seed N                  seed of the injected failures (default 0)
   --crash-after-batches K   crash and restart after every K batches
   --help                    show this text";
+
+const SPEC: Spec = Spec {
+    usage: USAGE,
+    values: &[&[
+        "--config",
+        "--directory",
+        "--synthetic",
+        "--out",
+        "--events",
+        "--fail-rate",
+        "--no-retry-rate",
+        "--seed",
+        "--crash-after-batches",
+        "--managed-domain-cert",
+        "--managed-domain-key",
+    ]],
+    switches: &["--null-transport"],
+};
+
+/// The most users a synthetic forest may have: a billion accounts is far
+/// beyond any AD forest, and keeps every USN and count far from overflow.
+const MAX_SYNTHETIC_USERS: u64 = 1_000_000_000;
+/// The most batches before a simulated crash: more than any run delivers.
+const MAX_CRASH_AFTER_BATCHES: u64 = 1_000_000_000;
 
 struct Options {
     config: Option<String>,
@@ -108,51 +147,50 @@ struct Options {
     no_retry_rate: f64,
     seed: u64,
     crash_after_batches: Option<u64>,
+    managed_domain_cert: Option<String>,
+    managed_domain_key: Option<String>,
 }
 
 fn parse_options(mut flags: Flags) -> Result<Options, String> {
-    let rate = |flags: &mut Flags, name: &str| -> Result<f64, String> {
-        let value: f64 = flags.number(name)?.unwrap_or(0.0);
-        if (0.0..=1.0).contains(&value) {
-            Ok(value)
-        } else {
-            Err(format!("{name} must be between 0 and 1, got {value}"))
-        }
-    };
     let options = Options {
         config: flags.value("--config")?,
         directory: flags.value("--directory")?,
-        synthetic: flags.number("--synthetic")?,
+        synthetic: flags.number_in("--synthetic", 0, MAX_SYNTHETIC_USERS)?,
         out: flags.value("--out")?,
         null_transport: flags.switch("--null-transport"),
         events: flags.value("--events")?,
-        fail_rate: rate(&mut flags, "--fail-rate")?,
-        no_retry_rate: rate(&mut flags, "--no-retry-rate")?,
+        fail_rate: flags.rate("--fail-rate")?.unwrap_or(0.0),
+        no_retry_rate: flags.rate("--no-retry-rate")?.unwrap_or(0.0),
         seed: flags.number("--seed")?.unwrap_or(0),
-        crash_after_batches: flags.number("--crash-after-batches")?,
+        crash_after_batches: flags.number_in(
+            "--crash-after-batches",
+            1,
+            MAX_CRASH_AFTER_BATCHES,
+        )?,
+        managed_domain_cert: flags.value("--managed-domain-cert")?,
+        managed_domain_key: flags.value("--managed-domain-key")?,
     };
     flags.finish()?;
     if options.fail_rate + options.no_retry_rate > 1.0 {
         return Err("--fail-rate and --no-retry-rate add up to more than 1".into());
     }
+    if options.fail_rate >= 1.0 {
+        return Err("--fail-rate must be below 1: at 1 no item could ever be delivered".into());
+    }
     if options.directory.is_some() && options.synthetic.is_some() {
         return Err("--directory and --synthetic exclude each other".into());
     }
+    if options.managed_domain_key.is_some() && options.managed_domain_cert.is_none() {
+        return Err("--managed-domain-key needs --managed-domain-cert".into());
+    }
     if options.out.is_some() && options.null_transport {
         return Err("--out and --null-transport exclude each other".into());
-    }
-    if options.crash_after_batches == Some(0) {
-        return Err("--crash-after-batches must be at least 1".into());
     }
     Ok(options)
 }
 
 fn main() {
-    let mut flags = Flags::from_env();
-    if flags.switch("--help") {
-        println!("{USAGE}");
-        return;
-    }
+    let flags = Flags::from_env(&SPEC);
     let options = match parse_options(flags) {
         Ok(options) => options,
         Err(message) => fail(2, message),
@@ -208,15 +246,20 @@ impl Forest {
     }
 }
 
-fn synthetic_forest(index: usize, connector: &str, dns_domain: &str, users: u64) -> Forest {
-    let source = SyntheticSource::new(index as u32, users, dns_domain);
-    Forest {
+fn synthetic_forest(
+    index: usize,
+    connector: &str,
+    dns_domain: &str,
+    users: u64,
+) -> Result<Forest, Box<dyn Error>> {
+    let source = SyntheticSource::new(index as u32, users, dns_domain)?;
+    Ok(Forest {
         connector: connector.to_owned(),
         users,
         dns_domain: dns_domain.to_owned(),
-        partition_dn: source.partition().name.clone(),
+        partition_dn: source.partition().dn().to_owned(),
         directory: Directory::Synthetic(source),
-    }
+    })
 }
 
 /// The tutorial's server as the Entra Connect wizard leaves it: one AD
@@ -249,10 +292,9 @@ fn tutorial_configuration(
     let tenant = config.tenant_mut();
     tenant.company_features.password_hash_sync = true;
     tenant.company_features.force_password_change_on_logon = force_password_change_on_logon;
-    tenant.managed_domain = Some(ManagedDomainSettings {
-        sync_ntlm_passwords,
-        ..ManagedDomainSettings::default()
-    });
+    let mut managed_domain = ManagedDomainSettings::default();
+    managed_domain.sync_ntlm_passwords = sync_ntlm_passwords;
+    tenant.managed_domain = Some(managed_domain);
     for forest in forests {
         config.set_password_sync(&forest.connector, AZUREAD_CONNECTOR, true)?;
     }
@@ -316,7 +358,9 @@ fn configure_forest(
 /// Where accepted updates go.
 enum Target {
     Null(NullTransport),
-    Lines(JsonLinesTransport<BufWriter<File>>, u64),
+    /// Delivered NT hashes and keys: a private file, renamed into place
+    /// once the run is done.
+    Lines(JsonLinesTransport<BufWriter<secret_file::SecretFile>>, u64),
     Memory(InMemoryTransport),
 }
 
@@ -342,6 +386,27 @@ impl Transport for Target {
                 Ok(results)
             }
             Self::Memory(memory) => Ok(memory.send(batch).unwrap_or_else(|never| match never {})),
+        }
+    }
+}
+
+/// Where accepted updates go, sealed to the managed domain's certificate
+/// first when one is given: the target never sees plaintext then.
+struct Delivery {
+    target: Target,
+    managed_domain: Option<managed_domain::ManagedDomain>,
+}
+
+impl Transport for Delivery {
+    type Error = std::io::Error;
+
+    fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, std::io::Error> {
+        match &mut self.managed_domain {
+            Some(domain) => {
+                let sealed = domain.seal(batch)?;
+                self.target.send(&sealed)
+            }
+            None => self.target.send(batch),
         }
     }
 }
@@ -490,7 +555,7 @@ struct Server<'a> {
     options: &'a Options,
     forests: &'a [Forest],
     saved_config: String,
-    target: Target,
+    target: Delivery,
     cursors: InMemoryCursorStore,
     progress: Progress,
     restarts: u64,
@@ -508,12 +573,10 @@ impl Server<'_> {
             for forest in self.forests {
                 interrupt_running_cycles(&mut config, &forest.connector, now)?;
             }
-            let faults = FaultConfig {
-                retry_rate: self.options.fail_rate,
-                no_retry_rate: self.options.no_retry_rate,
-                seed: self.options.seed.wrapping_add(self.restarts),
-                ..FaultConfig::default()
-            };
+            let mut faults = FaultConfig::default();
+            faults.retry_rate = self.options.fail_rate;
+            faults.no_retry_rate = self.options.no_retry_rate;
+            faults.seed = self.options.seed.wrapping_add(self.restarts);
             let transport = FaultInjectingTransport::new(&mut self.target, faults);
             let mut driver = Driver::with_clock(
                 transport,
@@ -582,6 +645,15 @@ fn force_flag(config: &SyncConfiguration, connector: &str) -> Result<String, Con
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn Error>> {
+    // The certificate and key first, with the directory: nothing is
+    // configured or delivered if either is unusable.
+    let managed_domain = match &options.managed_domain_cert {
+        Some(cert) => Some(managed_domain::ManagedDomain::load(
+            cert,
+            options.managed_domain_key.as_deref(),
+        )?),
+        None => None,
+    };
     // The directory first: a bad snapshot fails before anything is
     // configured, written or delivered.
     let snapshot = match &options.directory {
@@ -613,7 +685,7 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
                             .map_or(c.forest_or_tenant(), |p| p.dns_name());
                         synthetic_forest(i, c.name(), dns, users)
                     })
-                    .collect(),
+                    .collect::<Result<_, _>>()?,
             };
             (config, forests)
         }
@@ -629,8 +701,8 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         }
         (None, None) => {
             let forests = vec![
-                synthetic_forest(0, AD_CONNECTOR, "onprem.contoso.com", users),
-                synthetic_forest(1, SECOND_AD_CONNECTOR, "fabrikam.com", users),
+                synthetic_forest(0, AD_CONNECTOR, "onprem.contoso.com", users)?,
+                synthetic_forest(1, SECOND_AD_CONNECTOR, "fabrikam.com", users)?,
             ];
             (tutorial_configuration(&forests, false, true)?, forests)
         }
@@ -670,8 +742,15 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
     let target = match (&options.out, options.null_transport) {
         (_, true) => Target::Null(NullTransport::new()),
         (Some(path), false) => {
-            let file = File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
-            Target::Lines(JsonLinesTransport::new(BufWriter::new(file)), 0)
+            let file = BufWriter::new(
+                secret_file::SecretFile::create(path)
+                    .map_err(|e| format!("cannot create {path}: {e}"))?,
+            );
+            let lines = match &managed_domain {
+                Some(domain) => JsonLinesTransport::sealed(file, domain.certificate.clone()),
+                None => JsonLinesTransport::plaintext(file),
+            };
+            Target::Lines(lines, 0)
         }
         (None, false) => Target::Memory(InMemoryTransport::new()),
     };
@@ -685,7 +764,10 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         options,
         forests: &forests,
         saved_config: serde_json::to_string(&config)?,
-        target,
+        target: Delivery {
+            target,
+            managed_domain,
+        },
         cursors: InMemoryCursorStore::new(),
         progress: Progress {
             events,
@@ -739,13 +821,25 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
     }
     eprintln!(
         "target {AZUREAD_CONNECTOR}: {} update(s) delivered in {} batch(es); {} retried, {} refused for good, {} retry-queue overflow(s), {} crash(es)",
-        server.target.delivered(),
+        server.target.target.delivered(),
         server.batches,
         server.progress.retries,
         server.progress.no_retry,
         server.progress.overflows,
         server.restarts,
     );
+    if let Some(domain) = &server.target.managed_domain {
+        eprintln!("{}", domain.summary());
+    }
+    if let Target::Lines(lines, _) = server.target.target {
+        let path = server.options.out.as_deref().unwrap_or_default();
+        lines
+            .into_inner()
+            .into_inner()
+            .map_err(|e| format!("cannot write {path}: {}", e.error()))?
+            .commit()
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
     Ok(())
 }
 
@@ -759,8 +853,8 @@ fn snapshot_forests(snapshot: Snapshot) -> Vec<Forest> {
                 .directory
                 .lock()
                 .map_or(0, |d| d.accounts().count() as u64),
-            dns_domain: forest.partition.dns_domain.clone(),
-            partition_dn: forest.partition.name.clone(),
+            dns_domain: forest.partition.dns_name().to_owned(),
+            partition_dn: forest.partition.dn().to_owned(),
             directory: Directory::Snapshot(forest),
         })
         .collect()

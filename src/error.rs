@@ -103,6 +103,7 @@ pub enum OrgIdError {
     BadIterations,
 }
 
+#[cfg(feature = "sync")]
 /// What Entra Connect's configuration refuses: the connector, parameter and
 /// password-sync rules of [`crate::model`].
 ///
@@ -182,6 +183,12 @@ pub enum ConfigError {
         crate::model::STAGING_MODE
     )]
     StagingModeOn,
+    /// A DNS name has an empty label (`a..b`, or a leading or trailing dot).
+    #[error("DNS name {value:?} has an empty label")]
+    InvalidDnsName {
+        /// The name as given.
+        value: String,
+    },
     /// A name or distinguished name that must not be empty is.
     #[error("{what} must not be empty")]
     Empty {
@@ -291,32 +298,37 @@ pub enum ConfigError {
     },
     /// An error found while loading a configuration, with the path of the
     /// field at fault (`connectors[0].global_parameters[1]`).
-    #[error("{field}: {source}")]
+    ///
+    /// The message includes the cause, so `source()` does not return it
+    /// again (a chain printer would show it twice); [`root_cause`](Self::root_cause)
+    /// reaches it as a typed value.
+    #[error("{field}: {cause}")]
     InField {
         /// Path of the field, from the configuration's root.
         field: String,
         /// What was wrong there.
-        source: Box<ConfigError>,
+        cause: Box<ConfigError>,
     },
 }
 
+#[cfg(feature = "sync")]
 impl ConfigError {
     /// Prefixes the path of the field at fault, joining nested paths.
     pub(crate) fn in_field(self, field: &str) -> Self {
         match self {
             Self::InField {
                 field: inner,
-                source,
+                cause,
             } => {
                 let separator = if inner.starts_with('[') { "" } else { "." };
                 Self::InField {
                     field: format!("{field}{separator}{inner}"),
-                    source,
+                    cause,
                 }
             }
             other => Self::InField {
                 field: field.to_owned(),
-                source: Box::new(other),
+                cause: Box::new(other),
             },
         }
     }
@@ -324,12 +336,13 @@ impl ConfigError {
     /// The innermost error, with any field path removed.
     pub fn root_cause(&self) -> &ConfigError {
         match self {
-            Self::InField { source, .. } => source.root_cause(),
+            Self::InField { cause, .. } => cause.root_cause(),
             other => other,
         }
     }
 }
 
+#[cfg(feature = "sync")]
 fn case_hint(case_only_match: Option<&str>) -> String {
     match case_only_match {
         Some(existing) => {
@@ -339,6 +352,7 @@ fn case_hint(case_only_match: Option<&str>) -> String {
     }
 }
 
+#[cfg(feature = "sync")]
 fn quoted_list(names: &[String]) -> String {
     if names.is_empty() {
         return "none".to_owned();
@@ -496,6 +510,7 @@ pub enum FormatError {
         etype: i32,
     },
 }
+#[cfg(feature = "sync")]
 /// What is wrong with an account handed to the sync engine. Never holds a
 /// secret: it names the attribute, not its value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -514,6 +529,7 @@ pub enum AccountError {
     },
 }
 
+#[cfg(feature = "sync")]
 /// A directory snapshot (JSON) that cannot be loaded.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -550,6 +566,7 @@ pub enum SnapshotError {
     },
 }
 
+#[cfg(feature = "sync")]
 /// Why the blocking sync driver stopped. Host errors are carried as they are.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -13,7 +13,7 @@ use hashsync::sync::reference::{
 };
 use hashsync::sync::{
     AccountCredentials, ChannelConfig, Driver, Event, InMemoryCursorStore, ItemOutcome, RunOutcome,
-    ScopeDecision, ScopePolicy, StoredCredentials, VirtualClock,
+    ScopeDecision, ScopePolicy, StoredHashes, VirtualClock,
 };
 use hashsync::{EncryptionType, NtHash, Password};
 use sync_support::*;
@@ -38,7 +38,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
             &format!("gen{i:04}"),
             None,
             u64::from(n),
-            AccountCredentials::Stored(StoredCredentials {
+            AccountCredentials::Stored(StoredHashes {
                 nt_hash: hashsync::nt_hash(&Password::new(&password)),
                 kerberos: None,
             }),
@@ -77,12 +77,10 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
                 changed.insert(guid(n), password);
             }
         }
-        let faults = FaultConfig {
-            retry_rate: 0.30,
-            no_retry_rate: 0.02,
-            seed: 1000 + runs,
-            ..FaultConfig::default()
-        };
+        let mut faults = FaultConfig::default();
+        faults.retry_rate = 0.30;
+        faults.no_retry_rate = 0.02;
+        faults.seed = 1000 + runs;
         let transport = FaultInjectingTransport::new(&mut target, faults);
         let mut driver =
             Driver::with_clock(transport, &mut cursors, VirtualClock::new(), &mut recorder);
@@ -101,7 +99,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
         // newest USN: every change has been read and has a final result.
         let newest = format!("U:{}", directory.lock().unwrap().highest_usn());
         let cursor = cursors
-            .get(AD, &partition().name)
+            .get(AD, partition().dn())
             .map(|c| c.as_bytes().to_vec());
         if outcome == RunOutcome::Settled && runs > 24 && cursor == Some(newest.into_bytes()) {
             break;
@@ -167,7 +165,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
                     .find(|v| v.sam == account.sam_account_name)
                     .unwrap();
                 // The untouched vector users: Samba's keys too.
-                let keys = &stored.legacy.kerberos.as_ref().unwrap().keys;
+                let keys = plaintext_keys(stored);
                 let aes256 = keys
                     .iter()
                     .find(|k| k.etype() == EncryptionType::AES256_CTS_HMAC_SHA1_96)
@@ -177,7 +175,8 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
             }
         };
         assert_eq!(
-            stored.legacy.nt_hash, expected_nt,
+            plaintext(stored).nt_hash,
+            expected_nt,
             "{}",
             account.sam_account_name
         );

@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use hashsync::formats::{HexCase, StoredCredentials as Supplemental};
 use hashsync::sync::{
     AccountCredentials, Batch, ChangeSource, ChannelConfig, CredentialUpdate, Cursor, Driver,
-    InMemoryCursorStore, ItemResult, ObjectGuid, PartitionInfo, SourceAccount, SourceItem,
+    InMemoryCursorStore, ItemResult, ObjectGuid, Partition, SourceAccount, SourceItem,
     SourceStream, StoredAttributes, Transport, VirtualClock,
 };
 use hashsync::{DriverError, Error, Iterations, Password, Salt, aes_keys, nt_hash};
@@ -29,22 +29,18 @@ fn salt(i: u64) -> Salt {
     Salt::from(format!("ONPREM.CONTOSO.COMuser{i}").as_str())
 }
 
-fn partition() -> PartitionInfo {
-    PartitionInfo {
-        name: "DC=onprem,DC=contoso,DC=com".into(),
-        dns_domain: "onprem.contoso.com".into(),
-        realm: "ONPREM.CONTOSO.COM".into(),
-    }
+fn partition() -> Partition {
+    Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com").unwrap()
 }
 
 impl ChangeSource for RawSource {
     type Error = Infallible;
 
-    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, Infallible> {
+    fn partitions(&mut self) -> Result<Vec<Partition>, Infallible> {
         Ok(vec![partition()])
     }
 
-    fn full_sync(&mut self, _: &PartitionInfo) -> Result<SourceStream<'_, Infallible>, Infallible> {
+    fn full_sync(&mut self, _: &Partition) -> Result<SourceStream<'_, Infallible>, Infallible> {
         let broken = self.broken;
         let accounts = (0..ACCOUNTS).map(move |i| {
             let keys = aes_keys(&password(i), &salt(i), Iterations::KERBEROS_DEFAULT);
@@ -57,22 +53,20 @@ impl ChangeSource for RawSource {
             }
             let mut guid = [0u8; 16];
             guid[..8].copy_from_slice(&i.to_le_bytes());
-            Ok(SourceItem::Account(SourceAccount {
-                object_guid: ObjectGuid::from_bytes(guid),
-                distinguished_name: format!("CN=user{i},CN=Users,DC=onprem,DC=contoso,DC=com"),
-                object_class: "user".to_owned(),
-                sam_account_name: format!("user{i}"),
-                user_principal_name: None,
-                user_account_control: 0x200,
-                pwd_last_set: 133_500_000_000_000_000,
-                admin_description: None,
-                is_critical_system_object: false,
-                usn: i + 1,
-                credentials: AccountCredentials::StoredAttributes(StoredAttributes::new(
-                    nt_hash(&password(i)),
-                    &blob,
-                )),
-            }))
+            let credentials = AccountCredentials::StoredAttributes(StoredAttributes::new(
+                nt_hash(&password(i)),
+                &blob,
+            ));
+            Ok(SourceItem::Account(
+                SourceAccount::new(
+                    ObjectGuid::from_bytes(guid),
+                    format!("user{i}"),
+                    credentials,
+                )
+                .with_distinguished_name(format!("CN=user{i},CN=Users,DC=onprem,DC=contoso,DC=com"))
+                .with_pwd_last_set(133_500_000_000_000_000)
+                .with_usn(i + 1),
+            ))
         });
         let end = std::iter::once(Ok(SourceItem::Checkpoint(Cursor::new("end"))));
         Ok(Box::new(accounts.chain(end)))
@@ -80,7 +74,7 @@ impl ChangeSource for RawSource {
 
     fn changes_since(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
         _: &Cursor,
     ) -> Result<SourceStream<'_, Infallible>, Infallible> {
         self.full_sync(partition)
@@ -139,7 +133,8 @@ fn raw_attributes_are_parsed_on_the_hashing_threads_and_sent_as_stored() {
         for update in &updates {
             let i: u64 = update.sam_account_name["user".len()..].parse().unwrap();
             let expected = aes_keys(&password(i), &salt(i), Iterations::KERBEROS_DEFAULT);
-            let kerberos = update.legacy.kerberos.as_ref().unwrap();
+            let legacy = update.legacy.plaintext().unwrap();
+            let kerberos = legacy.kerberos.as_ref().unwrap();
             assert_eq!(kerberos.salt, salt(i));
             assert!(kerberos.keys.contains(&expected.aes256), "user{i}");
             assert!(kerberos.keys.contains(&expected.aes128), "user{i}");

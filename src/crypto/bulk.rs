@@ -7,7 +7,8 @@
 //! fastest kernel this CPU has (sixteen AVX-512 lanes, eight AVX2 lanes or
 //! several interleaved SHA-NI chains, chosen by measuring them on the first
 //! call; see the README's "Backends"), then spreads the work over all cores
-//! with `rayon`. Results come back in input order, one `Result` per
+//! with `rayon` (with the `parallel` feature; without it, the all-cores
+//! functions run on the calling thread). Results come back in input order, one `Result` per
 //! input, holding the same zeroizing secret types as the single-item API.
 //!
 //! ```
@@ -27,6 +28,7 @@
 //! # Ok::<(), hashsync::Error>(())
 //! ```
 
+#[cfg(feature = "parallel")]
 use rayon::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -163,8 +165,11 @@ pub(crate) fn legacy_keys_parallel(
     engine: Engine,
     inputs: &[LegacyInput<'_>],
 ) -> Vec<Result<LegacyKeys>> {
-    let parts: Vec<Vec<Result<LegacyKeys>>> = inputs
-        .par_chunks(LEGACY_TASK_INPUTS)
+    #[cfg(feature = "parallel")]
+    let chunks = inputs.par_chunks(LEGACY_TASK_INPUTS);
+    #[cfg(not(feature = "parallel"))]
+    let chunks = inputs.chunks(LEGACY_TASK_INPUTS);
+    let parts: Vec<Vec<Result<LegacyKeys>>> = chunks
         .map(|chunk| legacy_keys_with_engine(engine, chunk))
         .collect();
     parts.into_iter().flatten().collect()
@@ -214,8 +219,11 @@ pub(crate) fn org_id_hashes_parallel(
     engine: Engine,
     inputs: &[OrgIdInput<'_>],
 ) -> Vec<Result<OrgIdHash>> {
-    let parts: Vec<Vec<Result<OrgIdHash>>> = inputs
-        .par_chunks(ORG_ID_TASK_INPUTS)
+    #[cfg(feature = "parallel")]
+    let chunks = inputs.par_chunks(ORG_ID_TASK_INPUTS);
+    #[cfg(not(feature = "parallel"))]
+    let chunks = inputs.chunks(ORG_ID_TASK_INPUTS);
+    let parts: Vec<Vec<Result<OrgIdHash>>> = chunks
         .map(|chunk| org_id_hashes_with_engine(engine, chunk))
         .collect();
     parts.into_iter().flatten().collect()

@@ -24,6 +24,7 @@
 //!   reported (event 655) and the partition's cursor is held where it was,
 //!   so the change is read again next cycle.
 
+use crate::model::Partition;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -33,7 +34,7 @@ use crate::crypto::{AccountSaltAttributes, Iterations, Salt};
 use crate::secret::AD_MAX_PASSWORD_UNITS;
 
 use super::credential::{
-    AccountCredentials, ObjectGuid, PartitionInfo, RequestCredentials, SourceAccount, UpdateRequest,
+    AccountCredentials, ObjectGuid, RequestCredentials, SourceAccount, UpdateRequest,
 };
 use super::cursor::{Cursor, CursorCommit};
 use super::event::{Event, FullSyncReason, ItemOutcome};
@@ -77,6 +78,7 @@ impl Backoff {
 /// How a channel is configured. [`ChannelConfig::new`] gives Entra Connect's
 /// defaults.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ChannelConfig {
     /// Source (AD) connector name.
     pub source_connector: String,
@@ -196,13 +198,14 @@ impl OutgoingBatch {
     /// the bulk API's own work split), each running several SIMD chains.
     pub(crate) fn prepare_on(&self, threads: usize) -> crate::Result<super::transport::Batch> {
         let requests: Vec<&UpdateRequest> = self.requests.iter().map(|r| &**r).collect();
-        if threads <= 1 || requests.len() < 2 {
+        if threads <= 1 || requests.len() < 2 || cfg!(not(feature = "parallel")) {
             let updates = super::credential::prepare_all(&requests)?;
             return Ok(self.with_updates(updates));
         }
         // On rayon's persistent pool: spawning fresh threads for every
         // batch of 50 cost about a fifth of the hashing time.
         let chunk = requests.len().div_ceil(threads);
+        #[cfg(feature = "parallel")]
         let parts: Vec<crate::Result<Vec<_>>> = {
             use rayon::prelude::*;
             requests
@@ -210,6 +213,11 @@ impl OutgoingBatch {
                 .map(super::credential::prepare_all)
                 .collect()
         };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<crate::Result<Vec<_>>> = requests
+            .chunks(chunk)
+            .map(super::credential::prepare_all)
+            .collect();
         let mut updates = Vec::with_capacity(requests.len());
         for part in parts {
             updates.extend(part?);
@@ -242,7 +250,7 @@ struct Counts {
 
 #[derive(Debug)]
 struct PartitionTrack {
-    info: PartitionInfo,
+    info: Partition,
     mode: ReadMode,
     next_seq: u64,
     /// Sequence numbers of emitted in-scope accounts without a final result.
@@ -316,35 +324,25 @@ struct CycleState {
 /// use hashsync::NtHash;
 /// use hashsync::sync::{
 ///     AccountCredentials, Channel, ChannelConfig, Cursor, ItemResult, ObjectGuid,
-///     PartitionInfo, ReadMode, SourceAccount, SourceItem, StoredCredentials,
+///     Partition, ReadMode, SourceAccount, SourceItem, StoredHashes,
 /// };
 ///
 /// let now = Instant::now();
 /// let mut channel = Channel::new(ChannelConfig::new("onprem.contoso.com", "aad"), now);
 /// let partition = channel.begin_partition(
-///     PartitionInfo {
-///         name: "DC=onprem,DC=contoso,DC=com".into(),
-///         dns_domain: "onprem.contoso.com".into(),
-///         realm: "ONPREM.CONTOSO.COM".into(),
-///     },
+///     Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com")?,
 ///     ReadMode::Incremental,
 /// );
-/// let account = SourceAccount {
-///     object_guid: ObjectGuid::from_bytes([7; 16]),
-///     distinguished_name: "CN=alice,CN=Users,DC=onprem,DC=contoso,DC=com".into(),
-///     object_class: "user".into(),
-///     sam_account_name: "alice".into(),
-///     user_principal_name: None,
-///     user_account_control: 0x200,
-///     pwd_last_set: 1,
-///     admin_description: None,
-///     is_critical_system_object: false,
-///     usn: 42,
-///     credentials: AccountCredentials::Stored(StoredCredentials {
+/// let account = SourceAccount::new(
+///     ObjectGuid::from_bytes([7; 16]),
+///     "alice",
+///     AccountCredentials::Stored(StoredHashes {
 ///         nt_hash: NtHash::from_hex("fc525c9683e8fe067095ba2ddc971889")?,
 ///         kerberos: None,
 ///     }),
-/// };
+/// )
+/// .with_distinguished_name("CN=alice,CN=Users,DC=onprem,DC=contoso,DC=com")
+/// .with_usn(42);
 /// channel.handle_source_item(partition, SourceItem::Account(account))?;
 /// channel.handle_source_item(partition, SourceItem::Checkpoint(Cursor::new("usn:42")))?;
 /// channel.handle_source_end(partition)?;
@@ -434,11 +432,11 @@ impl Channel {
     }
 
     /// Call before feeding a partition's source stream.
-    pub fn begin_partition(&mut self, info: PartitionInfo, mode: ReadMode) -> PartitionHandle {
+    pub fn begin_partition(&mut self, info: Partition, mode: ReadMode) -> PartitionHandle {
         let index = match self
             .partitions
             .iter()
-            .position(|p| p.info.name == info.name)
+            .position(|p| p.info.dn() == info.dn())
         {
             Some(index) => index,
             None => {
@@ -464,7 +462,7 @@ impl Channel {
         track.reading = true;
         track.finished = false;
         track.counts = Counts::default();
-        let partition = track.info.name.clone();
+        let partition = track.info.dn().to_owned();
         if mode == ReadMode::Full {
             let partition = partition.clone();
             self.push_event(|connector| Event::DomainFullSyncStarted {
@@ -525,7 +523,7 @@ impl Channel {
         reason: &str,
     ) -> Result<(), ChannelError> {
         let index = self.reading_partition(partition)?;
-        let name = self.partitions[index].info.name.clone();
+        let name = self.partitions[index].info.dn().to_owned();
         self.hold(index, reason);
         self.partitions[index].reading = false;
         let reason = reason.to_owned();
@@ -749,7 +747,7 @@ impl Channel {
                 }
             },
         };
-        let partition = self.partitions[index].info.name.clone();
+        let partition = self.partitions[index].info.dn().to_owned();
         let event = Event::PasswordChangeRequest {
             connector: self.config.source_connector.clone(),
             partition,
@@ -790,8 +788,8 @@ impl Channel {
                     )
                 })?;
                 let salt = Salt::for_account(&AccountSaltAttributes {
-                    realm: &info.realm,
-                    dns_domain: &info.dns_domain,
+                    realm: info.realm(),
+                    dns_domain: info.dns_name(),
                     sam_account_name: &account.sam_account_name,
                     user_principal_name: account.user_principal_name.as_deref(),
                     user_account_control: account.user_account_control,
@@ -830,7 +828,7 @@ impl Channel {
         self.cycle.counts.skipped += 1;
         let event = Event::AccountSkipped {
             connector: self.config.source_connector.clone(),
-            partition: self.partitions[index].info.name.clone(),
+            partition: self.partitions[index].info.dn().to_owned(),
             source_anchor: account.object_guid.source_anchor(),
             sam_account_name: account.sam_account_name.clone(),
             usn: account.usn,
@@ -925,7 +923,7 @@ impl Channel {
             let limit = self.config.retry_queue_limit as u64;
             let event = Event::RetryQueueOverflow {
                 connector: self.config.source_connector.clone(),
-                partition: self.partitions[partition].info.name.clone(),
+                partition: self.partitions[partition].info.dn().to_owned(),
                 source_anchor: guid.source_anchor(),
                 sam_account_name: request.sam_account_name.clone(),
                 usn,
@@ -1007,7 +1005,7 @@ impl Channel {
             last = track.checkpoints.pop_front();
         }
         if let Some((_, cursor)) = last {
-            let partition = track.info.name.clone();
+            let partition = track.info.dn().to_owned();
             self.commits.push_back(CursorCommit {
                 partition: partition.clone(),
                 cursor,
@@ -1026,7 +1024,7 @@ impl Channel {
         }
         track.finished = true;
         let failed = track.held;
-        let partition = track.info.name.clone();
+        let partition = track.info.dn().to_owned();
         let mode = track.mode;
         let counts = track.counts;
         let reason = track.held_reason.clone().unwrap_or_default();
@@ -1092,7 +1090,7 @@ impl Channel {
 
     fn progress_event(&mut self, index: usize) {
         let track = &self.partitions[index];
-        let partition = track.info.name.clone();
+        let partition = track.info.dn().to_owned();
         let counts = track.counts;
         self.push_event(|connector| Event::DomainFullSyncProgress {
             connector,
