@@ -56,13 +56,14 @@ mod scope;
 #[cfg(feature = "domain-services")]
 mod sealed;
 mod source;
+mod stored_attributes;
 mod transport;
 
 pub use crate::model::Partition;
 pub use configured::{ChannelStart, interrupt_running_cycles, record_partition_status};
 pub use credential::{
     AccountCredentials, CredentialUpdate, LegacyCredentials, LegacySecrets, ObjectGuid,
-    SourceAccount, StoredAttributes, StoredHashes, StoredKerberosKeys, UpdateRequest,
+    SourceAccount, StoredHashes, StoredKerberosKeys, UpdateRequest,
 };
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
 pub use driver::{Clock, Driver, Observer, RunOutcome, SystemClock, VirtualClock, prepare_batch};
@@ -77,4 +78,5 @@ pub use sealed::{
     SealedLegacyCredentials, SealingError, SealingTransport, SyncCredentialsChangeItem,
 };
 pub use source::{ChangeSource, SourceItem, SourceStream};
+pub use stored_attributes::StoredAttributes;
 pub use transport::{Batch, BatchId, ItemResult, Transport};
