@@ -89,18 +89,29 @@ fn parse_options() -> Result<Option<Options>, String> {
         match arg {
             Long("help") => return Ok(None),
             Long("source") => {
-                source = Some(text(parser.value().map_err(|e| e.to_string())?, "--source")?)
+                source = Some(text(
+                    parser.value().map_err(|e| e.to_string())?,
+                    "--source",
+                )?)
             }
             Long("target") => {
-                target = Some(text(parser.value().map_err(|e| e.to_string())?, "--target")?)
+                target = Some(text(
+                    parser.value().map_err(|e| e.to_string())?,
+                    "--target",
+                )?)
             }
-            Long("state") => state = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?)),
+            Long("state") => {
+                state = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
+            }
             Long("events") => {
                 events = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
             }
             Long("force-full-sync") => force_full_sync = true,
             Long("crash-after-batches") => {
-                let value = text(parser.value().map_err(|e| e.to_string())?, "--crash-after-batches")?;
+                let value = text(
+                    parser.value().map_err(|e| e.to_string())?,
+                    "--crash-after-batches",
+                )?;
                 let k: u64 = value
                     .parse()
                     .map_err(|_| format!("--crash-after-batches: {value:?} is not a count"))?;
@@ -238,7 +249,10 @@ fn run(options: &Options) -> Result<Summary, String> {
         None => {
             let config = new_configuration(&ad_connector, &partition.name)?;
             store.save(&config).map_err(|e| e.to_string())?;
-            eprintln!("{ad_connector}: configuration saved in {}", options.state.display());
+            eprintln!(
+                "{ad_connector}: configuration saved in {}",
+                options.state.display()
+            );
             config
         }
     };
@@ -285,7 +299,9 @@ fn run(options: &Options) -> Result<Summary, String> {
         .start_configured(&mut config, channel, source)
         .map_err(|e| e.to_string())?;
     if started == ChannelStart::Disabled {
-        return Err(format!("configuration: password sync from {ad_connector} is disabled"));
+        return Err(format!(
+            "configuration: password sync from {ad_connector} is disabled"
+        ));
     }
     // The flag was consumed when the channel started (cursors discarded first).
     store.save(&config).map_err(|e| e.to_string())?;
@@ -327,7 +343,10 @@ impl Transport for LoggedTarget {
         let results = self.target.send(batch);
         self.batches += 1;
         if self.crash_after.is_some_and(|k| self.batches >= k) {
-            eprintln!("samba_sync: aborting after {} batch(es), as asked", self.batches);
+            eprintln!(
+                "samba_sync: aborting after {} batch(es), as asked",
+                self.batches
+            );
             std::process::abort();
         }
         results
@@ -424,7 +443,9 @@ impl Observer for Progress {
                 synced,
                 skipped,
                 ..
-            } => eprintln!("  domain {partition}: {read} read, {synced} synced, {skipped} out of scope"),
+            } => eprintln!(
+                "  domain {partition}: {read} read, {synced} synced, {skipped} out of scope"
+            ),
             Event::DomainFullSyncCompleted {
                 partition,
                 read,
@@ -439,8 +460,7 @@ impl Observer for Progress {
                 partition, reason, ..
             } => {
                 eprintln!("  domain {partition}: failed: {reason}");
-                self.partition_error
-                    .get_or_insert_with(|| reason.clone());
+                self.partition_error.get_or_insert_with(|| reason.clone());
             }
             Event::BatchCompleted {
                 batch,
@@ -448,7 +468,9 @@ impl Observer for Progress {
                 retrying,
                 failed,
                 ..
-            } => eprintln!("  batch {batch}: {succeeded} written, {retrying} to retry, {failed} refused"),
+            } => eprintln!(
+                "  batch {batch}: {succeeded} written, {retrying} to retry, {failed} refused"
+            ),
             Event::BatchFailed { batch, reason, .. } => {
                 eprintln!("  batch {batch} failed: {reason}; every item is retried")
             }

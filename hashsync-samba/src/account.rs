@@ -80,7 +80,10 @@ pub(crate) fn account_from_entry(mut entry: RawEntry) -> Result<SourceAccount, S
         _ => return Err(skip(&entry, malformed("objectGUID", "not 16 bytes"))),
     };
     let Some(usn) = usn_changed(&entry) else {
-        return Err(skip(&entry, malformed("uSNChanged", "absent or not a number")));
+        return Err(skip(
+            &entry,
+            malformed("uSNChanged", "absent or not a number"),
+        ));
     };
     let number = |entry: &RawEntry, name: &'static str| -> Result<i64, SkipCause> {
         match entry.text(name) {

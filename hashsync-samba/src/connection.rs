@@ -75,7 +75,11 @@ impl Connection {
         }
     }
 
-    pub(crate) fn malformed(&self, operation: &'static str, reason: impl Into<String>) -> SambaError {
+    pub(crate) fn malformed(
+        &self,
+        operation: &'static str,
+        reason: impl Into<String>,
+    ) -> SambaError {
         SambaError::Malformed {
             server: self.server.clone(),
             operation,
@@ -95,10 +99,12 @@ impl Connection {
     ) -> Result<(Vec<RawEntry>, LdapResult), SambaError> {
         let timeout = self.timeout;
         let ldap = self.open(operation)?;
-        let searched = ldap
-            .with_timeout(timeout)
-            .with_controls(controls)
-            .search(base, scope, filter, attributes.to_vec());
+        let searched = ldap.with_timeout(timeout).with_controls(controls).search(
+            base,
+            scope,
+            filter,
+            attributes.to_vec(),
+        );
         match searched {
             Ok(result) => {
                 let entries = result.0.into_iter().filter_map(RawEntry::parse).collect();
@@ -118,7 +124,11 @@ impl Connection {
     ) -> Result<LdapResult, SambaError> {
         let timeout = self.timeout;
         let ldap = self.open(operation)?;
-        match ldap.with_timeout(timeout).with_controls(controls).modify(dn, mods) {
+        match ldap
+            .with_timeout(timeout)
+            .with_controls(controls)
+            .modify(dn, mods)
+        {
             Ok(result) => Ok(result),
             Err(source) => Err(self.lost(operation, source)),
         }

@@ -95,8 +95,13 @@ mod tests {
 
     #[test]
     fn dirsync_response_cookie_is_read() {
-        let value = [0x30, 0x0a, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x04, 0x02, b'x', b'y'];
-        assert_eq!(dirsync_response_cookie(&value).unwrap(), (false, b"xy".to_vec()));
+        let value = [
+            0x30, 0x0a, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x04, 0x02, b'x', b'y',
+        ];
+        assert_eq!(
+            dirsync_response_cookie(&value).unwrap(),
+            (false, b"xy".to_vec())
+        );
         assert!(dirsync_response_cookie(&[0x30, 0x00]).is_err());
         assert!(dirsync_response_cookie(&[0xff]).is_err());
     }

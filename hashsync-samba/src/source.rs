@@ -27,7 +27,7 @@ use ldap3::Scope;
 
 use crate::account::{ACCOUNT_ATTRIBUTES, SourceSkip, account_from_entry, usn_changed};
 use crate::connection::Connection;
-use crate::controls::{dirsync_request, dirsync_response_cookie, DIRSYNC_OID};
+use crate::controls::{DIRSYNC_OID, dirsync_request, dirsync_response_cookie};
 use crate::entry::RawEntry;
 use crate::error::SambaError;
 use crate::position::SourcePosition;
@@ -104,7 +104,11 @@ impl SambaSource {
 
     fn root_dse(&mut self) -> Result<RawEntry, SambaError> {
         let operation = "rootDSE read";
-        let attributes = ["defaultNamingContext", "ldapServiceName", "highestCommittedUSN"];
+        let attributes = [
+            "defaultNamingContext",
+            "ldapServiceName",
+            "highestCommittedUSN",
+        ];
         let (mut entries, result) = self.connection.search(
             operation,
             "",
@@ -147,9 +151,12 @@ impl SambaSource {
             .iter()
             .find(|c| c.1.ctype == DIRSYNC_OID)
             .and_then(|c| c.1.val.as_deref())
-            .ok_or_else(|| self.connection.malformed(operation, "no DirSync response control"))?;
-        let (_more, cookie) =
-            dirsync_response_cookie(control).map_err(|e| self.connection.malformed(operation, e))?;
+            .ok_or_else(|| {
+                self.connection
+                    .malformed(operation, "no DirSync response control")
+            })?;
+        let (_more, cookie) = dirsync_response_cookie(control)
+            .map_err(|e| self.connection.malformed(operation, e))?;
         Ok((entries, cookie))
     }
 
@@ -287,10 +294,9 @@ impl ChangeSource for SambaSource {
                 cookie,
                 state: ChangesState::NotRead,
             })),
-            None => Err(self.connection.malformed(
-                "resume",
-                "the saved cursor was not written by this source",
-            )),
+            None => Err(self
+                .connection
+                .malformed("resume", "the saved cursor was not written by this source")),
         }
     }
 }

@@ -123,15 +123,20 @@ impl CursorStore for FileCursorStore {
         let Some(hex) = self.cursors.get(connector).and_then(|p| p.get(partition)) else {
             return Ok(None);
         };
-        decode_hex(hex).map(|bytes| Some(Cursor::new(bytes))).ok_or_else(|| {
-            StateError::Corrupt {
+        decode_hex(hex)
+            .map(|bytes| Some(Cursor::new(bytes)))
+            .ok_or_else(|| StateError::Corrupt {
                 path: self.path.clone(),
                 reason: format!("cursor of {connector}/{partition} is not hex"),
-            }
-        })
+            })
     }
 
-    fn save(&mut self, connector: &str, partition: &str, cursor: &Cursor) -> Result<(), StateError> {
+    fn save(
+        &mut self,
+        connector: &str,
+        partition: &str,
+        cursor: &Cursor,
+    ) -> Result<(), StateError> {
         self.cursors
             .entry(connector.to_owned())
             .or_default()
@@ -195,11 +200,10 @@ impl ConfigurationStore {
 
     /// Saves (replaces) the configuration.
     pub fn save(&self, configuration: &SyncConfiguration) -> Result<(), StateError> {
-        let bytes =
-            serde_json::to_vec_pretty(configuration).map_err(|e| StateError::Corrupt {
-                path: self.path.clone(),
-                reason: e.to_string(),
-            })?;
+        let bytes = serde_json::to_vec_pretty(configuration).map_err(|e| StateError::Corrupt {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
         write_atomically(&self.path, &bytes)
     }
 }
@@ -210,7 +214,8 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("hashsync-samba-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("hashsync-samba-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
     }
@@ -223,17 +228,27 @@ mod tests {
         store.save("a", "p", &Cursor::new(vec![0, 255, 7])).unwrap();
         store.save("b", "q", &Cursor::new(b"x".to_vec())).unwrap();
         let mut again = FileCursorStore::open(&dir).unwrap();
-        assert_eq!(again.load("a", "p").unwrap(), Some(Cursor::new(vec![0, 255, 7])));
+        assert_eq!(
+            again.load("a", "p").unwrap(),
+            Some(Cursor::new(vec![0, 255, 7]))
+        );
         again.discard("a").unwrap();
         let mut third = FileCursorStore::open(&dir).unwrap();
         assert_eq!(third.load("a", "p").unwrap(), None);
-        assert_eq!(third.load("b", "q").unwrap(), Some(Cursor::new(b"x".to_vec())));
+        assert_eq!(
+            third.load("b", "q").unwrap(),
+            Some(Cursor::new(b"x".to_vec()))
+        );
         let mode = fs::metadata(dir.join(FileCursorStore::FILE_NAME))
             .unwrap()
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -241,11 +256,21 @@ mod tests {
     fn a_corrupt_cursor_file_is_a_typed_error() {
         let dir = scratch("corrupt");
         fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join(FileCursorStore::FILE_NAME), b"{\"a\": {\"p\": \"zz\"}}").unwrap();
+        fs::write(
+            dir.join(FileCursorStore::FILE_NAME),
+            b"{\"a\": {\"p\": \"zz\"}}",
+        )
+        .unwrap();
         let mut store = FileCursorStore::open(&dir).unwrap();
-        assert!(matches!(store.load("a", "p"), Err(StateError::Corrupt { .. })));
+        assert!(matches!(
+            store.load("a", "p"),
+            Err(StateError::Corrupt { .. })
+        ));
         fs::write(dir.join(FileCursorStore::FILE_NAME), b"{trunc").unwrap();
-        assert!(matches!(FileCursorStore::open(&dir), Err(StateError::Corrupt { .. })));
+        assert!(matches!(
+            FileCursorStore::open(&dir),
+            Err(StateError::Corrupt { .. })
+        ));
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -166,10 +166,7 @@ impl SambaTarget {
             }
         };
         let mods = vec![
-            replace(
-                "unicodePwd",
-                update.legacy.nt_hash.expose_secret().to_vec(),
-            ),
+            replace("unicodePwd", update.legacy.nt_hash.expose_secret().to_vec()),
             replace("supplementalCredentials", supplemental),
         ];
         let result =

@@ -47,7 +47,10 @@ mod tests {
     fn round_trip_through_the_host_part() {
         let path = "/tmp/lab 1/src/private/ldap_priv/ldapi";
         let url = ldapi_url(path);
-        assert_eq!(url, "ldapi://%2Ftmp%2Flab%201%2Fsrc%2Fprivate%2Fldap_priv%2Fldapi");
+        assert_eq!(
+            url,
+            "ldapi://%2Ftmp%2Flab%201%2Fsrc%2Fprivate%2Fldap_priv%2Fldapi"
+        );
         assert_eq!(server_name(&url), path);
         assert_eq!(server_name("ldap://dc1"), "ldap://dc1");
     }

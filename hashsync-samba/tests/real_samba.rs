@@ -95,13 +95,25 @@ fn create_ops(accounts: &[Account], target_copy: bool) -> Vec<Value> {
 fn example() -> PathBuf {
     // The test profile shares this test's build of hashsync.
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--profile", "test", "-p", "hashsync-samba", "--example", "samba_sync"])
+        .args([
+            "build",
+            "--profile",
+            "test",
+            "-p",
+            "hashsync-samba",
+            "--example",
+            "samba_sync",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .unwrap();
     assert!(status.success(), "cargo build --example samba_sync");
     let deps = std::env::current_exe().unwrap();
-    deps.parent().unwrap().parent().unwrap().join("examples/samba_sync")
+    deps.parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/samba_sync")
 }
 
 struct Run {
@@ -112,7 +124,13 @@ struct Run {
 
 fn sync(bin: &Path, lab: &Lab, state: &Path, extra: &[&str], page_usns: u64) -> Run {
     let output = Command::new(bin)
-        .args(["--source", &lab.source.url(), "--target", &lab.target.url(), "--state"])
+        .args([
+            "--source",
+            &lab.source.url(),
+            "--target",
+            &lab.target.url(),
+            "--state",
+        ])
         .arg(state)
         .args(extra)
         .env("HASHSYNC_SAMBA_PAGE_USNS", page_usns.to_string())
@@ -120,22 +138,40 @@ fn sync(bin: &Path, lab: &Lab, state: &Path, extra: &[&str], page_usns: u64) -> 
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    eprintln!("samba_sync {extra:?}: {:?}\n{stderr}{stdout}", output.status.code());
+    eprintln!(
+        "samba_sync {extra:?}: {:?}\n{stderr}{stdout}",
+        output.status.code()
+    );
     Run {
         code: output.status.code(),
-        summary: stdout.lines().last().and_then(|l| serde_json::from_str(l).ok()),
+        summary: stdout
+            .lines()
+            .last()
+            .and_then(|l| serde_json::from_str(l).ok()),
         stderr,
     }
 }
 
 fn assert_logs_in(lab: &Lab, name: &str, password: &str) {
-    assert!(lab.kinit(&lab.target, name, password), "kinit (AES256 only) {name} at the target");
-    assert!(lab.ntlm(&lab.target, name, password), "NTLM {name} at the target");
+    assert!(
+        lab.kinit(&lab.target, name, password),
+        "kinit (AES256 only) {name} at the target"
+    );
+    assert!(
+        lab.ntlm(&lab.target, name, password),
+        "NTLM {name} at the target"
+    );
 }
 
 fn assert_refused(lab: &Lab, name: &str, password: &str) {
-    assert!(!lab.kinit(&lab.target, name, password), "kinit {name} at the target must fail");
-    assert!(!lab.ntlm(&lab.target, name, password), "NTLM {name} at the target must fail");
+    assert!(
+        !lab.kinit(&lab.target, name, password),
+        "kinit {name} at the target must fail"
+    );
+    assert!(
+        !lab.ntlm(&lab.target, name, password),
+        "NTLM {name} at the target must fail"
+    );
 }
 
 #[test]
@@ -155,17 +191,31 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     let all: Vec<&Account> = in_scope.iter().chain(&out_of_scope).collect();
     let mut source_ops = create_ops(&in_scope, false);
     source_ops.extend(create_ops(&out_of_scope, false));
-    source_ops.push(json!({"op": "computer", "name": "WS01", "password": "Computer-Passw0rd-WS01"}));
-    lab.accounts(&lab.source, Value::Array(source_ops)).expect("source accounts");
+    source_ops
+        .push(json!({"op": "computer", "name": "WS01", "password": "Computer-Passw0rd-WS01"}));
+    lab.accounts(&lab.source, Value::Array(source_ops))
+        .expect("source accounts");
     let mut target_ops = create_ops(&in_scope, true);
     target_ops.extend(create_ops(&out_of_scope, true));
-    target_ops.push(json!({"op": "computer", "name": "WS01", "password": "Target-Computer-Passw0rd"}));
-    lab.accounts(&lab.target, Value::Array(target_ops)).expect("target accounts");
-    eprintln!("lab: {} accounts on each side after {:.1?}", all.len() + 1, started.elapsed());
+    target_ops
+        .push(json!({"op": "computer", "name": "WS01", "password": "Target-Computer-Passw0rd"}));
+    lab.accounts(&lab.target, Value::Array(target_ops))
+        .expect("target accounts");
+    eprintln!(
+        "lab: {} accounts on each side after {:.1?}",
+        all.len() + 1,
+        started.elapsed()
+    );
 
     // The passwords are right at the source (independent of hashsync).
-    assert!(lab.kinit(&lab.source, "jdoe", "Upn-Passw0rd"), "kinit jdoe at the source");
-    assert!(lab.ntlm(&lab.source, "umlaut", "Pässwörd-äöü-日本語-✓"), "NTLM umlaut at the source");
+    assert!(
+        lab.kinit(&lab.source, "jdoe", "Upn-Passw0rd"),
+        "kinit jdoe at the source"
+    );
+    assert!(
+        lab.ntlm(&lab.source, "umlaut", "Pässwörd-äöü-日本語-✓"),
+        "NTLM umlaut at the source"
+    );
     // Before sync, nothing logs in at the target with the on-prem password.
     assert_refused(&lab, "jdoe", "Upn-Passw0rd");
 
@@ -178,10 +228,19 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     assert_eq!(summary["synced"], in_scope.len() as u64, "{summary}");
     assert_eq!(summary["failed"], 0);
     assert!(summary["out_of_scope"].as_u64().unwrap() >= out_of_scope.len() as u64 + 1);
-    let config = ConfigurationStore::open(&state).unwrap().load().unwrap().expect("saved");
-    assert!(config.connector("onprem.contoso.com").is_ok(), "AD connector named after the domain");
+    let config = ConfigurationStore::open(&state)
+        .unwrap()
+        .load()
+        .unwrap()
+        .expect("saved");
+    assert!(
+        config.connector("onprem.contoso.com").is_ok(),
+        "AD connector named after the domain"
+    );
     for a in &in_scope {
-        if !a.name.starts_with("bulk") || ["bulk001", "bulk050", "bulk070"].contains(&a.name.as_str()) {
+        if !a.name.starts_with("bulk")
+            || ["bulk001", "bulk050", "bulk070"].contains(&a.name.as_str())
+        {
             assert_logs_in(&lab, &a.name, &a.password);
             assert_refused(&lab, &a.name, "Wrong-Passw0rd");
         }
@@ -189,15 +248,25 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     for a in &out_of_scope {
         assert_refused(&lab, &a.name, &a.password);
     }
-    assert!(!lab.kinit(&lab.target, "WS01$", "Computer-Passw0rd-WS01"), "computer out of scope");
-    eprintln!("scenario 1 (full sync, logins) done after {:.1?}", started.elapsed());
+    assert!(
+        !lab.kinit(&lab.target, "WS01$", "Computer-Passw0rd-WS01"),
+        "computer out of scope"
+    );
+    eprintln!(
+        "scenario 1 (full sync, logins) done after {:.1?}",
+        started.elapsed()
+    );
 
     // 2. Password changes, one account twice: one incremental run.
-    lab.accounts(&lab.source, json!([
-        {"op": "setpassword", "name": "jdoe", "password": "Second-Passw0rd"},
-        {"op": "setpassword", "name": "jdoe", "password": "Third-Passw0rd"},
-        {"op": "setpassword", "name": "umlaut", "password": "Ümlaut-Zwei-✓"},
-    ])).unwrap();
+    lab.accounts(
+        &lab.source,
+        json!([
+            {"op": "setpassword", "name": "jdoe", "password": "Second-Passw0rd"},
+            {"op": "setpassword", "name": "jdoe", "password": "Third-Passw0rd"},
+            {"op": "setpassword", "name": "umlaut", "password": "Ümlaut-Zwei-✓"},
+        ]),
+    )
+    .unwrap();
     let run = sync(&bin, &lab, &state, &[], 1000);
     assert_eq!(run.code, Some(0));
     let summary = run.summary.expect("JSON summary");
@@ -208,19 +277,42 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     assert_refused(&lab, "jdoe", "Upn-Passw0rd");
     assert_logs_in(&lab, "umlaut", "Ümlaut-Zwei-✓");
     assert_refused(&lab, "umlaut", "Pässwörd-äöü-日本語-✓");
-    eprintln!("scenario 2 (incremental) done after {:.1?}", started.elapsed());
+    eprintln!(
+        "scenario 2 (incremental) done after {:.1?}",
+        started.elapsed()
+    );
 
     // 3. A crash in the middle of a forced full sync (two batches and
     // several pages), then a normal run converges.
-    lab.accounts(&lab.source, json!([
-        {"op": "setpassword", "name": "bulk010", "password": "Crash-10-Passw0rd"},
-        {"op": "setpassword", "name": "bulk069", "password": "Crash-69-Passw0rd"},
-    ])).unwrap();
-    let run = sync(&bin, &lab, &state, &["--force-full-sync", "--crash-after-batches", "1"], 40);
+    lab.accounts(
+        &lab.source,
+        json!([
+            {"op": "setpassword", "name": "bulk010", "password": "Crash-10-Passw0rd"},
+            {"op": "setpassword", "name": "bulk069", "password": "Crash-69-Passw0rd"},
+        ]),
+    )
+    .unwrap();
+    let run = sync(
+        &bin,
+        &lab,
+        &state,
+        &["--force-full-sync", "--crash-after-batches", "1"],
+        40,
+    );
     assert_ne!(run.code, Some(0), "aborted");
     assert!(run.summary.is_none(), "no summary from an aborted run");
-    let config = ConfigurationStore::open(&state).unwrap().load().unwrap().unwrap();
-    assert!(!config.connector("onprem.contoso.com").unwrap().force_full_password_sync(), "flag back to 0");
+    let config = ConfigurationStore::open(&state)
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap();
+    assert!(
+        !config
+            .connector("onprem.contoso.com")
+            .unwrap()
+            .force_full_password_sync(),
+        "flag back to 0"
+    );
     let run = sync(&bin, &lab, &state, &[], 40);
     assert_eq!(run.code, Some(0), "run after the crash");
     let summary = run.summary.expect("JSON summary");
@@ -230,19 +322,29 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     assert_logs_in(&lab, "jdoe", "Third-Passw0rd");
     let run = sync(&bin, &lab, &state, &[], 40);
     assert_eq!(run.summary.expect("summary")["mode"], "incremental");
-    eprintln!("scenario 3 (crash mid full sync) done after {:.1?}", started.elapsed());
+    eprintln!(
+        "scenario 3 (crash mid full sync) done after {:.1?}",
+        started.elapsed()
+    );
 
     // 4. The source DC goes away: a typed error naming it; back, the next
     // cycle carries what changed meanwhile.
-    lab.accounts(&lab.source, json!([
-        {"op": "setpassword", "name": "bulk020", "password": "Away-20-Passw0rd"},
-    ])).unwrap();
+    lab.accounts(
+        &lab.source,
+        json!([
+            {"op": "setpassword", "name": "bulk020", "password": "Away-20-Passw0rd"},
+        ]),
+    )
+    .unwrap();
     let mut lab = lab;
     lab.source.stop();
     let run = sync(&bin, &lab, &state, &[], 1000);
     assert_eq!(run.code, Some(1));
     let message = run.stderr.lines().last().unwrap_or("");
-    assert!(message.contains(&lab.source.socket().display().to_string()), "{message}");
+    assert!(
+        message.contains(&lab.source.socket().display().to_string()),
+        "{message}"
+    );
     assert!(message.contains("rootDSE read"), "{message}");
     let namespace = lab.namespace.clone();
     lab.source.start(&namespace).expect("source back");
@@ -250,15 +352,28 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     assert_eq!(run.code, Some(0));
     assert_eq!(run.summary.expect("summary")["synced"], 1);
     assert_logs_in(&lab, "bulk020", "Away-20-Passw0rd");
-    eprintln!("scenario 4 (source DC away) done after {:.1?}", started.elapsed());
+    eprintln!(
+        "scenario 4 (source DC away) done after {:.1?}",
+        started.elapsed()
+    );
 
     // 5. An account at the source that the target does not have yet:
     // retried, and written once it exists there.
-    lab.accounts(&lab.source, json!([
-        {"op": "user", "name": "late1", "password": "Late-Passw0rd"},
-    ])).unwrap();
+    lab.accounts(
+        &lab.source,
+        json!([
+            {"op": "user", "name": "late1", "password": "Late-Passw0rd"},
+        ]),
+    )
+    .unwrap();
     let mut child = Command::new(&bin)
-        .args(["--source", &lab.source.url(), "--target", &lab.target.url(), "--state"])
+        .args([
+            "--source",
+            &lab.source.url(),
+            "--target",
+            &lab.target.url(),
+            "--state",
+        ])
         .arg(&state)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -271,9 +386,13 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         eprintln!("late: {line}");
         if line.contains("retry late1") && !saw_retry {
             saw_retry = true;
-            lab.accounts(&lab.target, json!([
-                {"op": "user", "name": "late1", "password": "Target-Late-0"},
-            ])).unwrap();
+            lab.accounts(
+                &lab.target,
+                json!([
+                    {"op": "user", "name": "late1", "password": "Target-Late-0"},
+                ]),
+            )
+            .unwrap();
         }
     }
     let output = child.wait_with_output().unwrap();
@@ -287,7 +406,10 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         assert_eq!(run.code, Some(0));
     }
     assert_logs_in(&lab, "late1", "Late-Passw0rd");
-    eprintln!("scenario 5 (late account) done after {:.1?}", started.elapsed());
+    eprintln!(
+        "scenario 5 (late account) done after {:.1?}",
+        started.elapsed()
+    );
     drop(lab);
     eprintln!("real-server test: {:.1?} in all", started.elapsed());
     let _ = Duration::ZERO;

@@ -37,7 +37,10 @@ pub fn check_tools() -> Result<(), String> {
     if Command::new("ip").arg("-V").output().is_err() {
         return Err("missing ip (iproute2)".into());
     }
-    let uid = Command::new("id").arg("-u").output().map_err(|e| e.to_string())?;
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .map_err(|e| e.to_string())?;
     if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
         return Err("network namespaces and mounts need root".into());
     }
@@ -55,7 +58,13 @@ pub struct Dc {
 }
 
 impl Dc {
-    fn new(root: &Path, host: &'static str, realm: &'static str, domain: &'static str, ip: &'static str) -> Self {
+    fn new(
+        root: &Path,
+        host: &'static str,
+        realm: &'static str,
+        domain: &'static str,
+        ip: &'static str,
+    ) -> Self {
         Self {
             host,
             realm,
@@ -136,11 +145,20 @@ impl Dc {
     /// Starts the DC in the namespace, in its own mount namespace where its
     /// `run/wb` is `/run/samba` (libwbclient's fixed path).
     pub fn start(&mut self, namespace: &str) -> Result<(), String> {
-        let log = std::fs::File::create(self.dir.join("log/samba.out")).map_err(|e| e.to_string())?;
+        let log =
+            std::fs::File::create(self.dir.join("log/samba.out")).map_err(|e| e.to_string())?;
         let _ = std::fs::remove_file(self.socket());
         let script = "mount --bind \"$1/run/wb\" /run/samba && exec samba -F -M single --debug-stdout -s \"$1/etc/smb.conf\"";
         let child = Command::new("ip")
-            .args(["netns", "exec", namespace, "unshare", "-m", "--propagation", "private"])
+            .args([
+                "netns",
+                "exec",
+                namespace,
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+            ])
             .args(["sh", "-c", script, "sh"])
             .arg(&self.dir)
             .stdin(Stdio::null())
@@ -178,7 +196,9 @@ impl Dc {
         let Some(mut child) = self.master.take() else {
             return;
         };
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = child.try_wait() {
@@ -213,7 +233,13 @@ impl Lab {
         std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
         let lab = Self {
             source: Dc::new(&root, "srcdc", "ONPREM.CONTOSO.COM", "ONPREM", "127.0.0.2"),
-            target: Dc::new(&root, "tgtdc", "AADDSCONTOSO.COM", "AADDSCONTOSO", "127.0.0.3"),
+            target: Dc::new(
+                &root,
+                "tgtdc",
+                "AADDSCONTOSO.COM",
+                "AADDSCONTOSO",
+                "127.0.0.3",
+            ),
             namespace,
             root,
         };
@@ -257,8 +283,12 @@ impl Lab {
         lab.source.start(&namespace)?;
         lab.target.start(&namespace)?;
         eprintln!("lab: both DCs up after {:.1?}", started.elapsed());
-        for (dc, file) in [(&lab.source, "krb5-source.conf"), (&lab.target, "krb5-target.conf")] {
-            std::fs::write(lab.root.join(file), krb5_conf(dc.realm, dc.ip)).map_err(|e| e.to_string())?;
+        for (dc, file) in [
+            (&lab.source, "krb5-source.conf"),
+            (&lab.target, "krb5-target.conf"),
+        ] {
+            std::fs::write(lab.root.join(file), krb5_conf(dc.realm, dc.ip))
+                .map_err(|e| e.to_string())?;
         }
         Ok(lab)
     }
@@ -348,9 +378,13 @@ impl Drop for Lab {
         // Whatever is left in the namespace (samba-dcerpcd helpers that
         // outlive smbd) is ours: end each by its pid.
         for pid in pids_in_namespace(&self.namespace) {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
         }
-        let _ = Command::new("ip").args(["netns", "del", &self.namespace]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.namespace])
+            .status();
         if std::env::var_os("HASHSYNC_KEEP_LAB").is_none() {
             let _ = std::fs::remove_dir_all(&self.root);
         }
@@ -365,7 +399,11 @@ fn pids_in_namespace(namespace: &str) -> Vec<u32> {
     };
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         if let Ok(meta) = std::fs::metadata(entry.path().join("ns/net")) {
