@@ -22,18 +22,18 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hashsync::sync::reference::NullTransport;
 use hashsync::sync::{
     AccountCredentials, ChangeSource, ChannelConfig, Cursor, Driver, InMemoryCursorStore,
-    ObjectGuid, PartitionInfo, SourceAccount, SourceItem, SourceStream, StoredCredentials,
+    ObjectGuid, Partition, SourceAccount, SourceItem, SourceStream, StoredHashes,
     VirtualClock,
 };
 use hashsync::{Iterations, NtHash, OrgIdHash};
 
 const N: u64 = 2000;
 
-/// Samba AD DC account `acct-s03` (JohnDoe) from ../shared/vectors/ad_legacy.json.
+/// Samba AD DC account `acct-s03` (JohnDoe) from tests/data/ad_legacy.json.
 fn vector_account() -> (NtHash, Vec<u8>) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/vectors/ad_legacy.json"
+        "/../tests/data/ad_legacy.json"
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -59,20 +59,20 @@ fn vector_account() -> (NtHash, Vec<u8>) {
 struct PreHashedSource {
     nt: NtHash,
     blob: Vec<u8>,
-    partition: PartitionInfo,
+    partition: Partition,
     /// Hand out one parsed copy instead of parsing per account (isolates
     /// the engine from the `supplementalCredentials` parser).
-    preparsed: Option<StoredCredentials>,
+    preparsed: Option<StoredHashes>,
 }
 
 impl ChangeSource for PreHashedSource {
     type Error = Infallible;
 
-    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, Infallible> {
+    fn partitions(&mut self) -> Result<Vec<Partition>, Infallible> {
         Ok(vec![self.partition.clone()])
     }
 
-    fn full_sync(&mut self, _: &PartitionInfo) -> Result<SourceStream<'_, Infallible>, Infallible> {
+    fn full_sync(&mut self, _: &Partition) -> Result<SourceStream<'_, Infallible>, Infallible> {
         let stream = (0..N).map(|i| {
             if i % 50 == 49 {
                 // A page boundary every 50 accounts, as a DirSync cookie.
@@ -80,30 +80,27 @@ impl ChangeSource for PreHashedSource {
             }
             let stored = match &self.preparsed {
                 Some(stored) => stored.clone(),
-                None => StoredCredentials::from_attributes(self.nt.clone(), &self.blob).unwrap(),
+                None => StoredHashes::from_attributes(self.nt.clone(), &self.blob).unwrap(),
             };
             let mut guid = [0u8; 16];
             guid[..8].copy_from_slice(&i.to_le_bytes());
-            Ok(SourceItem::Account(SourceAccount {
-                object_guid: ObjectGuid::from_bytes(guid),
-                distinguished_name: format!("CN=user{i},CN=Users,DC=onprem,DC=contoso,DC=com"),
-                object_class: "user".to_owned(),
-                sam_account_name: format!("user{i}"),
-                user_principal_name: None,
-                user_account_control: 0x200,
-                pwd_last_set: 133_500_000_000_000_000,
-                admin_description: None,
-                is_critical_system_object: false,
-                usn: i + 1,
-                credentials: AccountCredentials::Stored(stored),
-            }))
+            Ok(SourceItem::Account(
+                SourceAccount::new(
+                    ObjectGuid::from_bytes(guid),
+                    format!("user{i}"),
+                    AccountCredentials::Stored(stored),
+                )
+                .with_distinguished_name(format!("CN=user{i},CN=Users,DC=onprem,DC=contoso,DC=com"))
+                .with_pwd_last_set(133_500_000_000_000_000)
+                .with_usn(i + 1),
+            ))
         });
         Ok(Box::new(stream))
     }
 
     fn changes_since(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
         _: &Cursor,
     ) -> Result<SourceStream<'_, Infallible>, Infallible> {
         self.full_sync(partition)
@@ -112,14 +109,10 @@ impl ChangeSource for PreHashedSource {
 
 fn full_sync(nt: &NtHash, blob: &[u8], threads: usize, preparsed: bool) -> u64 {
     let source = PreHashedSource {
-        preparsed: preparsed.then(|| StoredCredentials::from_attributes(nt.clone(), blob).unwrap()),
+        preparsed: preparsed.then(|| StoredHashes::from_attributes(nt.clone(), blob).unwrap()),
         nt: nt.clone(),
         blob: blob.to_vec(),
-        partition: PartitionInfo {
-            name: "DC=onprem,DC=contoso,DC=com".into(),
-            dns_domain: "onprem.contoso.com".into(),
-            realm: "ONPREM.CONTOSO.COM".into(),
-        },
+        partition: Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com").unwrap(),
     };
     let mut driver = Driver::with_clock(
         NullTransport::new(),

@@ -208,15 +208,20 @@ impl Forest {
     }
 }
 
-fn synthetic_forest(index: usize, connector: &str, dns_domain: &str, users: u64) -> Forest {
-    let source = SyntheticSource::new(index as u32, users, dns_domain);
-    Forest {
+fn synthetic_forest(
+    index: usize,
+    connector: &str,
+    dns_domain: &str,
+    users: u64,
+) -> Result<Forest, Box<dyn Error>> {
+    let source = SyntheticSource::new(index as u32, users, dns_domain)?;
+    Ok(Forest {
         connector: connector.to_owned(),
         users,
         dns_domain: dns_domain.to_owned(),
-        partition_dn: source.partition().name.clone(),
+        partition_dn: source.partition().dn().to_owned(),
         directory: Directory::Synthetic(source),
-    }
+    })
 }
 
 /// The tutorial's server as the Entra Connect wizard leaves it: one AD
@@ -613,7 +618,7 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
                             .map_or(c.forest_or_tenant(), |p| p.dns_name());
                         synthetic_forest(i, c.name(), dns, users)
                     })
-                    .collect(),
+                    .collect::<Result<_, _>>()?,
             };
             (config, forests)
         }
@@ -629,8 +634,8 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         }
         (None, None) => {
             let forests = vec![
-                synthetic_forest(0, AD_CONNECTOR, "onprem.contoso.com", users),
-                synthetic_forest(1, SECOND_AD_CONNECTOR, "fabrikam.com", users),
+                synthetic_forest(0, AD_CONNECTOR, "onprem.contoso.com", users)?,
+                synthetic_forest(1, SECOND_AD_CONNECTOR, "fabrikam.com", users)?,
             ];
             (tutorial_configuration(&forests, false, true)?, forests)
         }
@@ -759,8 +764,8 @@ fn snapshot_forests(snapshot: Snapshot) -> Vec<Forest> {
                 .directory
                 .lock()
                 .map_or(0, |d| d.accounts().count() as u64),
-            dns_domain: forest.partition.dns_domain.clone(),
-            partition_dn: forest.partition.name.clone(),
+            dns_domain: forest.partition.dns_name().to_owned(),
+            partition_dn: forest.partition.dn().to_owned(),
             directory: Directory::Snapshot(forest),
         })
         .collect()

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Seeds fuzz/corpus/<target>/ with the real values of ../shared/vectors."""
+"""Seeds fuzz/corpus/<target>/ with the real values of tests/data."""
 import base64, json, os, pathlib
 
 root = pathlib.Path(__file__).resolve().parent
-vectors = json.loads((root.parent.parent / "shared/vectors/ad_legacy.json").read_text())
+vectors = json.loads((root.parent / "tests/data/ad_legacy.json").read_text())
 for target in ("supplemental", "keytab", "legacy"):
     (root / "corpus" / target).mkdir(parents=True, exist_ok=True)
 

@@ -173,6 +173,12 @@ pub enum ConfigError {
         crate::model::STAGING_MODE
     )]
     StagingModeOn,
+    /// A DNS name has an empty label (`a..b`, or a leading or trailing dot).
+    #[error("DNS name {value:?} has an empty label")]
+    InvalidDnsName {
+        /// The name as given.
+        value: String,
+    },
     /// A name or distinguished name that must not be empty is.
     #[error("{what} must not be empty")]
     Empty {
@@ -282,12 +288,16 @@ pub enum ConfigError {
     },
     /// An error found while loading a configuration, with the path of the
     /// field at fault (`connectors[0].global_parameters[1]`).
-    #[error("{field}: {source}")]
+    ///
+    /// The message includes the cause, so `source()` does not return it
+    /// again (a chain printer would show it twice); [`root_cause`](Self::root_cause)
+    /// reaches it as a typed value.
+    #[error("{field}: {cause}")]
     InField {
         /// Path of the field, from the configuration's root.
         field: String,
         /// What was wrong there.
-        source: Box<ConfigError>,
+        cause: Box<ConfigError>,
     },
 }
 
@@ -297,17 +307,17 @@ impl ConfigError {
         match self {
             Self::InField {
                 field: inner,
-                source,
+                cause,
             } => {
                 let separator = if inner.starts_with('[') { "" } else { "." };
                 Self::InField {
                     field: format!("{field}{separator}{inner}"),
-                    source,
+                    cause,
                 }
             }
             other => Self::InField {
                 field: field.to_owned(),
-                source: Box::new(other),
+                cause: Box::new(other),
             },
         }
     }
@@ -315,7 +325,7 @@ impl ConfigError {
     /// The innermost error, with any field path removed.
     pub fn root_cause(&self) -> &ConfigError {
         match self {
-            Self::InField { source, .. } => source.root_cause(),
+            Self::InField { cause, .. } => cause.root_cause(),
             other => other,
         }
     }

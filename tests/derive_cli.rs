@@ -1,5 +1,5 @@
 //! The `derive` example's command-line contract: flags, JSON fields, exit codes.
-//! Expected values are the vectors' (`../shared/vectors`).
+//! Expected values are the vectors' (`tests/data`).
 
 mod example_binary;
 

@@ -1,5 +1,5 @@
 //! The `inspect` and `keytab` examples' command-line contracts: flags, JSON
-//! fields, exit codes. Expected values are the vectors' (`../shared/vectors`).
+//! fields, exit codes. Expected values are the vectors' (`tests/data`).
 
 mod ad_vectors;
 mod example_binary;

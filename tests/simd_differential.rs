@@ -1,7 +1,7 @@
 //! Every PBKDF2 backend this CPU runs against the portable path, and the
 //! portable path against an independent oracle (RustCrypto's `pbkdf2` +
 //! `aes`, RFC 3961's n-fold constant), on seeded random inputs; plus every
-//! string-to-key and OrgId vector in `../shared/vectors`, through the bulk
+//! string-to-key and OrgId vector in `tests/data`, through the bulk
 //! API and each backend.
 
 use aes::cipher::{BlockCipherEncrypt, KeyInit};
@@ -366,7 +366,7 @@ fn zero_iterations_is_a_per_item_error_in_place() {
 }
 
 fn vectors(file: &str) -> Vec<Value> {
-    let path = format!("{}/../shared/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let json: Value = serde_json::from_str(&text).unwrap();
     json["vectors"].as_array().unwrap().clone()

@@ -20,7 +20,7 @@ use sync_support::*;
 fn configuration() -> SyncConfiguration {
     let mut config = SyncConfiguration::new();
     let mut ad = Connector::new(AD, ConnectorType::Ad, "onprem.contoso.com").unwrap();
-    ad.add_partition(Partition::new(&partition().name, "onprem.contoso.com").unwrap())
+    ad.add_partition(Partition::new(partition().dn(), "onprem.contoso.com").unwrap())
         .unwrap();
     config.add_or_replace_connector(ad).unwrap();
     config
@@ -106,7 +106,7 @@ fn force_full_password_sync_is_consumed_reset_and_discards_the_cursor() {
     let users = user_vectors().len();
     // A saved cursor past every account: incremental sync would send nothing.
     cursors
-        .save(AD, &partition().name, &Cursor::new("U:100000"))
+        .save(AD, partition().dn(), &Cursor::new("U:100000"))
         .unwrap();
     let quiet = run(&mut config, &mut cursors, source.clone()).unwrap();
     assert_eq!(quiet.start, ChannelStart::Started { full_sync: false });
@@ -128,7 +128,7 @@ fn force_full_password_sync_is_consumed_reset_and_discards_the_cursor() {
     )));
     let high = source.directory().lock().unwrap().highest_usn();
     assert_eq!(
-        cursors.get(AD, &partition().name),
+        cursors.get(AD, partition().dn()),
         Some(&Cursor::new(format!("U:{high}")))
     );
 
@@ -162,7 +162,7 @@ fn staging_mode_means_no_sync_at_all() {
     config.global_settings_mut().set_staging_mode(true).unwrap();
     let mut cursors = InMemoryCursorStore::new();
     cursors
-        .save(AD, &partition().name, &Cursor::new("U:7"))
+        .save(AD, partition().dn(), &Cursor::new("U:7"))
         .unwrap();
     let err = match run(&mut config, &mut cursors, source()) {
         Err(err) => err,
@@ -174,7 +174,7 @@ fn staging_mode_means_no_sync_at_all() {
     );
     assert_eq!(flag(&config).as_deref(), Some("1"), "flag not consumed");
     assert_eq!(
-        cursors.get(AD, &partition().name),
+        cursors.get(AD, partition().dn()),
         Some(&Cursor::new("U:7"))
     );
 }
@@ -226,7 +226,7 @@ fn partition_sync_state_follows_the_cycles() {
         let at = Timestamp::from_unix_millis(1_000 + i as u64);
         record_partition_status(&mut config, connector, change, at).unwrap();
     }
-    let state = config.partition_sync_state(AD, &partition().name).unwrap();
+    let state = config.partition_sync_state(AD, partition().dn()).unwrap();
     assert_eq!(state.status, PasswordSyncStatus::Successful);
     assert_eq!(
         state.last_cycle_start,
@@ -265,11 +265,11 @@ fn partition_sync_state_follows_the_cycles() {
         )
         .unwrap();
     }
-    let state = config.partition_sync_state(AD, &partition().name).unwrap();
+    let state = config.partition_sync_state(AD, partition().dn()).unwrap();
     assert_eq!(state.status, PasswordSyncStatus::InProgress);
     let n = interrupt_running_cycles(&mut config, AD, Timestamp::from_unix_millis(6_000)).unwrap();
     assert_eq!(n, 1);
-    let state = config.partition_sync_state(AD, &partition().name).unwrap();
+    let state = config.partition_sync_state(AD, partition().dn()).unwrap();
     assert_eq!(state.status, PasswordSyncStatus::Interrupted);
     assert_eq!(
         state.last_successful_cycle_end,

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use hashsync::NtHash;
 use hashsync::sync::{
     AccountCredentials, Channel, ChannelConfig, Cursor, Event, ItemOutcome, ItemResult,
-    PartitionStatus, ReadMode, SourceItem, StoredCredentials,
+    PartitionStatus, ReadMode, SourceItem, StoredHashes,
 };
 use sync_support::*;
 
 fn stored(nt_byte: u8) -> AccountCredentials {
-    AccountCredentials::Stored(StoredCredentials {
+    AccountCredentials::Stored(StoredHashes {
         nt_hash: NtHash::from_bytes([nt_byte; 16]),
         kerberos: None,
     })

@@ -13,7 +13,7 @@ use hashsync::sync::reference::{
 };
 use hashsync::sync::{
     AccountCredentials, ChannelConfig, Driver, Event, InMemoryCursorStore, ItemOutcome, RunOutcome,
-    ScopeDecision, ScopePolicy, StoredCredentials, VirtualClock,
+    ScopeDecision, ScopePolicy, StoredHashes, VirtualClock,
 };
 use hashsync::{EncryptionType, NtHash, Password};
 use sync_support::*;
@@ -38,7 +38,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
             &format!("gen{i:04}"),
             None,
             u64::from(n),
-            AccountCredentials::Stored(StoredCredentials {
+            AccountCredentials::Stored(StoredHashes {
                 nt_hash: hashsync::nt_hash(&Password::new(&password)),
                 kerberos: None,
             }),
@@ -101,7 +101,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
         // newest USN: every change has been read and has a final result.
         let newest = format!("U:{}", directory.lock().unwrap().highest_usn());
         let cursor = cursors
-            .get(AD, &partition().name)
+            .get(AD, partition().dn())
             .map(|c| c.as_bytes().to_vec());
         if outcome == RunOutcome::Settled && runs > 24 && cursor == Some(newest.into_bytes()) {
             break;

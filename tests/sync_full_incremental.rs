@@ -82,7 +82,7 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
     let (_, _, _) = driver.into_parts();
     let high = directory.lock().unwrap().highest_usn();
     assert_eq!(
-        cursors.get(AD, &partition().name).unwrap().as_bytes(),
+        cursors.get(AD, partition().dn()).unwrap().as_bytes(),
         format!("U:{high}").as_bytes()
     );
     let ids = recorder.ids();

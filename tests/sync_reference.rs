@@ -50,7 +50,7 @@ fn snapshot_loads_and_jsonl_lines_have_the_contract_fields() {
     let snapshot = Snapshot::from_json(&snapshot_json().to_string()).unwrap();
     assert!(snapshot.tenant.sync_ntlm_passwords);
     let forest = &snapshot.forests[0];
-    assert_eq!(forest.partition.name, "DC=onprem,DC=contoso,DC=com");
+    assert_eq!(forest.partition.dn(), "DC=onprem,DC=contoso,DC=com");
     let mut out = Vec::new();
     let mut driver = Driver::with_clock(
         JsonLinesTransport::new(&mut out),
@@ -220,7 +220,7 @@ fn fault_injector_rates_are_seeded_and_close_to_configured() {
             ..FaultConfig::default()
         };
         let mut transport = FaultInjectingTransport::new(NullTransport::new(), config);
-        let source = SyntheticSource::new(0, 4000, "onprem.contoso.com");
+        let source = SyntheticSource::new(0, 4000, "onprem.contoso.com").unwrap();
         let mut driver = Driver::with_clock(
             &mut transport,
             InMemoryCursorStore::new(),
@@ -286,7 +286,7 @@ fn full_sync_resumes_from_its_page_cursor() {
 
 #[test]
 fn synthetic_source_streams_and_reports_changes() {
-    let mut source = SyntheticSource::new(1, 1000, "fabrikam.com");
+    let mut source = SyntheticSource::new(1, 1000, "fabrikam.com").unwrap();
     let full: Vec<SourceItem> = source
         .full_sync(&source.partition().clone())
         .unwrap()
@@ -318,8 +318,8 @@ fn synthetic_source_streams_and_reports_changes() {
 
 #[test]
 fn one_driver_runs_two_channels_into_one_target() {
-    let a = SyntheticSource::new(0, 300, "onprem.contoso.com");
-    let b = SyntheticSource::new(1, 200, "fabrikam.com");
+    let a = SyntheticSource::new(0, 300, "onprem.contoso.com").unwrap();
+    let b = SyntheticSource::new(1, 200, "fabrikam.com").unwrap();
     let mut target = InMemoryTransport::new();
     let mut cursors = InMemoryCursorStore::new();
     let mut driver = Driver::with_clock(&mut target, &mut cursors, VirtualClock::new(), ());

@@ -1,5 +1,5 @@
 //! Known-answer tests for the derivation core. Expected values come from
-//! `../shared/vectors` (MIT krb5, Samba, impacket, DSInternals) and from the
+//! `tests/data` (MIT krb5, Samba, impacket, DSInternals) and from the
 //! RFC texts; none is computed by the crate.
 
 use hashsync::crypto::{aes_keys_from_utf8, aes_pbkdf2, nfold};
@@ -10,7 +10,7 @@ use hashsync::{
 use serde_json::Value;
 
 fn load(name: &str) -> Vec<Value> {
-    let path = format!("{}/../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap();
     doc["vectors"].as_array().unwrap().clone()

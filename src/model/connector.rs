@@ -12,7 +12,7 @@ use crate::model::enum_names::{NamedEnum, named_enum_serde};
 use crate::model::parameter::ParameterIn;
 use crate::model::{
     ConfigurationParameter, FORCE_FULL_PASSWORD_SYNC, ParameterCollection, ParameterDataType,
-    ParameterScope,
+    ParameterScope, Partition,
 };
 
 /// A connector's type, written in files by its wire name (`AD`, `WAAD`,
@@ -123,70 +123,6 @@ impl FromStr for ConnectorType {
         Self::from_name(text.trim()).ok_or_else(|| ConfigError::UnknownConnectorType {
             value: text.to_owned(),
         })
-    }
-}
-
-/// A directory partition the connector reads: one per domain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Partition {
-    dn: String,
-    #[serde(default)]
-    dns_name: String,
-    #[serde(default = "selected_by_default")]
-    selected: bool,
-}
-
-fn selected_by_default() -> bool {
-    true
-}
-
-impl Partition {
-    /// A selected partition: the domain's distinguished name
-    /// (`DC=onprem,DC=contoso,DC=com`) and DNS name (`onprem.contoso.com`).
-    pub fn new(dn: impl Into<String>, dns_name: impl Into<String>) -> Result<Self, ConfigError> {
-        let dn = dn.into();
-        if dn.is_empty() {
-            return Err(ConfigError::Empty {
-                what: "partition DN",
-            });
-        }
-        Ok(Self {
-            dn,
-            dns_name: dns_name.into(),
-            selected: true,
-        })
-    }
-
-    /// Marks the partition selected (synced) or not.
-    pub fn with_selected(mut self, selected: bool) -> Self {
-        self.selected = selected;
-        self
-    }
-
-    /// The distinguished name, the partition's key (compared ignoring case).
-    pub fn dn(&self) -> &str {
-        &self.dn
-    }
-
-    /// The domain's DNS name.
-    pub fn dns_name(&self) -> &str {
-        &self.dns_name
-    }
-
-    /// Whether the connector syncs this partition.
-    pub fn selected(&self) -> bool {
-        self.selected
-    }
-
-    /// Selects or deselects the partition.
-    pub fn set_selected(&mut self, selected: bool) {
-        self.selected = selected;
-    }
-
-    /// Whether `dn` names this partition (LDAP compares DNs ignoring case).
-    pub fn is_named(&self, dn: &str) -> bool {
-        self.dn.to_lowercase() == dn.to_lowercase()
     }
 }
 
@@ -308,7 +244,7 @@ impl Connector {
         if self.partition(partition.dn()).is_some() {
             return Err(ConfigError::DuplicatePartition {
                 connector: self.name.clone(),
-                partition: partition.dn,
+                partition: partition.dn().to_owned(),
             });
         }
         self.partitions.push(partition);
@@ -477,7 +413,7 @@ impl ConnectorIn {
             .map_err(|e| e.in_field("name"))?
             .with_identifier(self.identifier);
         for (index, partition) in self.partitions.into_iter().enumerate() {
-            if partition.dn.is_empty() {
+            if partition.dn().is_empty() {
                 return Err(ConfigError::Empty {
                     what: "partition DN",
                 }

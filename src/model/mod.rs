@@ -48,13 +48,14 @@ pub(crate) mod enum_names;
 mod global_settings;
 mod parameter;
 mod parameter_secrets;
+mod partition;
 mod partition_state;
 mod password_sync;
 mod service;
 mod tenant;
 
 pub use collection::ParameterCollection;
-pub use connector::{Connector, ConnectorType, Partition};
+pub use connector::{Connector, ConnectorType};
 pub use encrypted_string::EncryptedString;
 pub use global_settings::GlobalSettings;
 pub use parameter::{
@@ -62,6 +63,7 @@ pub use parameter::{
     STAGING_MODE,
 };
 pub use parameter_secrets::{ParameterSecret, ParameterSecrets};
+pub use partition::Partition;
 pub use partition_state::{PartitionSyncState, PasswordSyncStatus, Timestamp};
 pub use password_sync::{ChannelEvent, PasswordSyncConfiguration};
 pub use service::SyncConfiguration;

@@ -94,33 +94,35 @@ pub struct StoredKerberosKeys {
     pub keys: Vec<KerberosKey>,
 }
 
-/// An account's credentials as AD stores them: the NT hash (`unicodePwd`)
-/// and, when present, the Kerberos keys from `supplementalCredentials`.
+/// An account's password hashes as AD stores them: the NT hash
+/// (`unicodePwd`) and, when present, the current Kerberos keys from
+/// `supplementalCredentials` (whose full parsed view is
+/// [`formats::StoredCredentials`](crate::formats::StoredCredentials)).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredCredentials {
+pub struct StoredHashes {
     /// The NT hash from `unicodePwd`.
     pub nt_hash: NtHash,
     /// The current Kerberos keys, if AD stored any.
     pub kerberos: Option<StoredKerberosKeys>,
 }
 
-impl StoredCredentials {
+impl StoredHashes {
     /// Credentials from AD's attributes: the NT hash (`unicodePwd`) and the
     /// raw `supplementalCredentials` value, whose stored salt, iteration
     /// count and current keys are taken as they are (never re-derived).
     ///
     /// ```
     /// use hashsync::NtHash;
-    /// use hashsync::formats::{HexCase, StoredCredentials as Supplemental};
-    /// use hashsync::sync::StoredCredentials;
+    /// use hashsync::formats::{HexCase, StoredCredentials};
+    /// use hashsync::sync::StoredHashes;
     /// use hashsync::{Iterations, Password, Salt, aes_keys, nt_hash};
     ///
     /// let password = Password::new("Passw0rd!");
     /// let salt = Salt::from("ONPREM.CONTOSO.COMalice");
     /// let keys = aes_keys(&password, &salt, Iterations::KERBEROS_DEFAULT);
-    /// let blob = Supplemental::new(keys, salt.clone(), Iterations::KERBEROS_DEFAULT)
+    /// let blob = StoredCredentials::new(keys, salt.clone(), Iterations::KERBEROS_DEFAULT)
     ///     .to_bytes(HexCase::Upper)?;
-    /// let stored = StoredCredentials::from_attributes(nt_hash(&password), &blob)?;
+    /// let stored = StoredHashes::from_attributes(nt_hash(&password), &blob)?;
     /// let kerberos = stored.kerberos.expect("keys stored");
     /// assert_eq!(kerberos.salt, salt);
     /// assert_eq!(kerberos.keys.len(), 2);
@@ -156,11 +158,31 @@ pub enum AccountCredentials {
     /// hash and AES keys with the salt AD's rules give the account now.
     Cleartext(Password),
     /// As AD stores them; the stored salt and keys are used as they are.
-    Stored(StoredCredentials),
+    Stored(StoredHashes),
 }
 
 /// One account as the source read it.
+///
+/// Build one with [`SourceAccount::new`] and the `with_*` setters; the
+/// fields stay public for reading and editing, and new ones may be added
+/// in a minor release.
+///
+/// ```
+/// use hashsync::Password;
+/// use hashsync::sync::{AccountCredentials, ObjectGuid, SourceAccount};
+/// let account = SourceAccount::new(
+///     ObjectGuid::parse("00112233-4455-6677-8899-aabbccddeeff")?,
+///     "jsmith",
+///     AccountCredentials::Cleartext(Password::new("Welcome1")),
+/// )
+/// .with_user_principal_name("John.Smith@contoso.com")
+/// .with_usn(4711);
+/// assert_eq!(account.object_class, "user");
+/// assert_eq!(account.user_account_control, 0x200);
+/// # Ok::<(), hashsync::AccountError>(())
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct SourceAccount {
     /// `objectGUID`.
     pub object_guid: ObjectGuid,
@@ -186,20 +208,82 @@ pub struct SourceAccount {
     pub credentials: AccountCredentials,
 }
 
-/// A domain partition of the source connector: one naming context, with
-/// the names AD's salt rules need.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PartitionInfo {
-    /// The partition's name as the host knows it (e.g. `DC=onprem,DC=contoso,DC=com`).
-    pub name: String,
-    /// DNS domain name (`onprem.contoso.com`).
-    pub dns_domain: String,
-    /// Kerberos realm (`ONPREM.CONTOSO.COM`).
-    pub realm: String,
+impl SourceAccount {
+    /// An enabled `user` (userAccountControl `NORMAL_ACCOUNT`, 0x200) with
+    /// a password set at some time (`pwdLastSet` 1), no UPN, DN,
+    /// `adminDescription` or USN yet: set those with the `with_*` setters.
+    pub fn new(
+        object_guid: ObjectGuid,
+        sam_account_name: impl Into<String>,
+        credentials: AccountCredentials,
+    ) -> Self {
+        Self {
+            object_guid,
+            distinguished_name: String::new(),
+            object_class: "user".to_owned(),
+            sam_account_name: sam_account_name.into(),
+            user_principal_name: None,
+            user_account_control: 0x200,
+            pwd_last_set: 1,
+            admin_description: None,
+            is_critical_system_object: false,
+            usn: 0,
+            credentials,
+        }
+    }
+
+    /// Sets `distinguishedName`.
+    pub fn with_distinguished_name(mut self, dn: impl Into<String>) -> Self {
+        self.distinguished_name = dn.into();
+        self
+    }
+
+    /// Sets the most specific `objectClass`.
+    pub fn with_object_class(mut self, object_class: impl Into<String>) -> Self {
+        self.object_class = object_class.into();
+        self
+    }
+
+    /// Sets `userPrincipalName`.
+    pub fn with_user_principal_name(mut self, upn: impl Into<String>) -> Self {
+        self.user_principal_name = Some(upn.into());
+        self
+    }
+
+    /// Sets `userAccountControl`.
+    pub fn with_user_account_control(mut self, user_account_control: u32) -> Self {
+        self.user_account_control = user_account_control;
+        self
+    }
+
+    /// Sets `pwdLastSet` (FILETIME; `0` means "must change at next logon").
+    pub fn with_pwd_last_set(mut self, pwd_last_set: i64) -> Self {
+        self.pwd_last_set = pwd_last_set;
+        self
+    }
+
+    /// Sets `adminDescription`.
+    pub fn with_admin_description(mut self, admin_description: impl Into<String>) -> Self {
+        self.admin_description = Some(admin_description.into());
+        self
+    }
+
+    /// Sets `isCriticalSystemObject`.
+    pub fn with_critical_system_object(mut self, critical: bool) -> Self {
+        self.is_critical_system_object = critical;
+        self
+    }
+
+    /// Sets the USN of the change that produced this read.
+    pub fn with_usn(mut self, usn: u64) -> Self {
+        self.usn = usn;
+        self
+    }
 }
 
 /// The legacy credentials Domain Services needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LegacyCredentials {
     /// The NT hash sent (random when the managed domain does not sync NTLM passwords).
     pub nt_hash: NtHash,
@@ -208,7 +292,11 @@ pub struct LegacyCredentials {
 }
 
 /// One credential update, as a transport carries it to the target connector.
+///
+/// Built by the engine ([`UpdateRequest::prepare`]); fields may be added in
+/// a minor release.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CredentialUpdate {
     /// The source anchor (ImmutableId): base64 of the `objectGUID` bytes.
     pub source_anchor: String,
@@ -232,7 +320,7 @@ pub(crate) enum RequestCredentials {
     /// Derive from cleartext with this salt (AD's rules, at change time).
     Cleartext { password: Password, salt: Salt },
     /// Use as stored.
-    Stored(StoredCredentials),
+    Stored(StoredHashes),
 }
 
 /// An in-scope account the engine decided to send; prepare it into a

@@ -277,7 +277,7 @@ where
         for partition in partitions {
             let cursor = self
                 .cursors
-                .load(&connector, &partition.name)
+                .load(&connector, partition.dn())
                 .map_err(|source| DriverError::CursorStore {
                     connector: connector.clone(),
                     source,

@@ -24,6 +24,7 @@
 //!   reported (event 655) and the partition's cursor is held where it was,
 //!   so the change is read again next cycle.
 
+use crate::model::Partition;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -33,7 +34,7 @@ use crate::crypto::{AccountSaltAttributes, Iterations, Salt};
 use crate::secret::AD_MAX_PASSWORD_UNITS;
 
 use super::credential::{
-    AccountCredentials, ObjectGuid, PartitionInfo, RequestCredentials, SourceAccount, UpdateRequest,
+    AccountCredentials, ObjectGuid, RequestCredentials, SourceAccount, UpdateRequest,
 };
 use super::cursor::{Cursor, CursorCommit};
 use super::event::{Event, FullSyncReason, ItemOutcome};
@@ -242,7 +243,7 @@ struct Counts {
 
 #[derive(Debug)]
 struct PartitionTrack {
-    info: PartitionInfo,
+    info: Partition,
     mode: ReadMode,
     next_seq: u64,
     /// Sequence numbers of emitted in-scope accounts without a final result.
@@ -316,35 +317,25 @@ struct CycleState {
 /// use hashsync::NtHash;
 /// use hashsync::sync::{
 ///     AccountCredentials, Channel, ChannelConfig, Cursor, ItemResult, ObjectGuid,
-///     PartitionInfo, ReadMode, SourceAccount, SourceItem, StoredCredentials,
+///     Partition, ReadMode, SourceAccount, SourceItem, StoredHashes,
 /// };
 ///
 /// let now = Instant::now();
 /// let mut channel = Channel::new(ChannelConfig::new("onprem.contoso.com", "aad"), now);
 /// let partition = channel.begin_partition(
-///     PartitionInfo {
-///         name: "DC=onprem,DC=contoso,DC=com".into(),
-///         dns_domain: "onprem.contoso.com".into(),
-///         realm: "ONPREM.CONTOSO.COM".into(),
-///     },
+///     Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com")?,
 ///     ReadMode::Incremental,
 /// );
-/// let account = SourceAccount {
-///     object_guid: ObjectGuid::from_bytes([7; 16]),
-///     distinguished_name: "CN=alice,CN=Users,DC=onprem,DC=contoso,DC=com".into(),
-///     object_class: "user".into(),
-///     sam_account_name: "alice".into(),
-///     user_principal_name: None,
-///     user_account_control: 0x200,
-///     pwd_last_set: 1,
-///     admin_description: None,
-///     is_critical_system_object: false,
-///     usn: 42,
-///     credentials: AccountCredentials::Stored(StoredCredentials {
+/// let account = SourceAccount::new(
+///     ObjectGuid::from_bytes([7; 16]),
+///     "alice",
+///     AccountCredentials::Stored(StoredHashes {
 ///         nt_hash: NtHash::from_hex("fc525c9683e8fe067095ba2ddc971889")?,
 ///         kerberos: None,
 ///     }),
-/// };
+/// )
+/// .with_distinguished_name("CN=alice,CN=Users,DC=onprem,DC=contoso,DC=com")
+/// .with_usn(42);
 /// channel.handle_source_item(partition, SourceItem::Account(account))?;
 /// channel.handle_source_item(partition, SourceItem::Checkpoint(Cursor::new("usn:42")))?;
 /// channel.handle_source_end(partition)?;
@@ -434,11 +425,11 @@ impl Channel {
     }
 
     /// Call before feeding a partition's source stream.
-    pub fn begin_partition(&mut self, info: PartitionInfo, mode: ReadMode) -> PartitionHandle {
+    pub fn begin_partition(&mut self, info: Partition, mode: ReadMode) -> PartitionHandle {
         let index = match self
             .partitions
             .iter()
-            .position(|p| p.info.name == info.name)
+            .position(|p| p.info.dn() == info.dn())
         {
             Some(index) => index,
             None => {
@@ -464,7 +455,7 @@ impl Channel {
         track.reading = true;
         track.finished = false;
         track.counts = Counts::default();
-        let partition = track.info.name.clone();
+        let partition = track.info.dn().to_owned();
         if mode == ReadMode::Full {
             let partition = partition.clone();
             self.push_event(|connector| Event::DomainFullSyncStarted {
@@ -525,7 +516,7 @@ impl Channel {
         reason: &str,
     ) -> Result<(), ChannelError> {
         let index = self.reading_partition(partition)?;
-        let name = self.partitions[index].info.name.clone();
+        let name = self.partitions[index].info.dn().to_owned();
         self.hold(index, reason);
         self.partitions[index].reading = false;
         let reason = reason.to_owned();
@@ -749,7 +740,7 @@ impl Channel {
                 }
             },
         };
-        let partition = self.partitions[index].info.name.clone();
+        let partition = self.partitions[index].info.dn().to_owned();
         let event = Event::PasswordChangeRequest {
             connector: self.config.source_connector.clone(),
             partition,
@@ -790,8 +781,8 @@ impl Channel {
                     )
                 })?;
                 let salt = Salt::for_account(&AccountSaltAttributes {
-                    realm: &info.realm,
-                    dns_domain: &info.dns_domain,
+                    realm: info.realm(),
+                    dns_domain: info.dns_name(),
                     sam_account_name: &account.sam_account_name,
                     user_principal_name: account.user_principal_name.as_deref(),
                     user_account_control: account.user_account_control,
@@ -827,7 +818,7 @@ impl Channel {
         self.cycle.counts.skipped += 1;
         let event = Event::AccountSkipped {
             connector: self.config.source_connector.clone(),
-            partition: self.partitions[index].info.name.clone(),
+            partition: self.partitions[index].info.dn().to_owned(),
             source_anchor: account.object_guid.source_anchor(),
             sam_account_name: account.sam_account_name.clone(),
             usn: account.usn,
@@ -922,7 +913,7 @@ impl Channel {
             let limit = self.config.retry_queue_limit as u64;
             let event = Event::RetryQueueOverflow {
                 connector: self.config.source_connector.clone(),
-                partition: self.partitions[partition].info.name.clone(),
+                partition: self.partitions[partition].info.dn().to_owned(),
                 source_anchor: guid.source_anchor(),
                 sam_account_name: request.sam_account_name.clone(),
                 usn,
@@ -1004,7 +995,7 @@ impl Channel {
             last = track.checkpoints.pop_front();
         }
         if let Some((_, cursor)) = last {
-            let partition = track.info.name.clone();
+            let partition = track.info.dn().to_owned();
             self.commits.push_back(CursorCommit {
                 partition: partition.clone(),
                 cursor,
@@ -1023,7 +1014,7 @@ impl Channel {
         }
         track.finished = true;
         let failed = track.held;
-        let partition = track.info.name.clone();
+        let partition = track.info.dn().to_owned();
         let mode = track.mode;
         let counts = track.counts;
         let reason = track.held_reason.clone().unwrap_or_default();
@@ -1089,7 +1080,7 @@ impl Channel {
 
     fn progress_event(&mut self, index: usize) {
         let track = &self.partitions[index];
-        let partition = track.info.name.clone();
+        let partition = track.info.dn().to_owned();
         let counts = track.counts;
         self.push_event(|connector| Event::DomainFullSyncProgress {
             connector,

@@ -13,29 +13,23 @@
 //! use hashsync::sync::reference::{InMemoryDirectory, InMemorySource, InMemoryTransport};
 //! use hashsync::sync::{
 //!     AccountCredentials, ChannelConfig, Driver, InMemoryCursorStore, ObjectGuid,
-//!     PartitionInfo, SourceAccount,
+//!     Partition, SourceAccount,
 //! };
 //!
-//! let partition = PartitionInfo {
-//!     name: "DC=onprem,DC=contoso,DC=com".into(),
-//!     dns_domain: "onprem.contoso.com".into(),
-//!     realm: "ONPREM.CONTOSO.COM".into(),
-//! };
+//! let partition = Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com")?;
 //! let mut directory = InMemoryDirectory::new();
 //! directory.add_partition(partition.clone());
-//! directory.add_account(&partition.name, SourceAccount {
-//!     object_guid: ObjectGuid::parse("00112233-4455-6677-8899-aabbccddeeff")?,
-//!     distinguished_name: "CN=jsmith,CN=Users,DC=onprem,DC=contoso,DC=com".into(),
-//!     object_class: "user".into(),
-//!     sam_account_name: "jsmith".into(),
-//!     user_principal_name: Some("John.Smith@contoso.com".into()),
-//!     user_account_control: 0x200,
-//!     pwd_last_set: 133_500_000_000_000_000,
-//!     admin_description: None,
-//!     is_critical_system_object: false,
-//!     usn: 4711,
-//!     credentials: AccountCredentials::Cleartext(Password::new("Welcome1")),
-//! })?;
+//! directory.add_account(
+//!     partition.dn(),
+//!     SourceAccount::new(
+//!         ObjectGuid::parse("00112233-4455-6677-8899-aabbccddeeff")?,
+//!         "jsmith",
+//!         AccountCredentials::Cleartext(Password::new("Welcome1")),
+//!     )
+//!     .with_distinguished_name("CN=jsmith,CN=Users,DC=onprem,DC=contoso,DC=com")
+//!     .with_user_principal_name("John.Smith@contoso.com")
+//!     .with_usn(4711),
+//! )?;
 //! let source = InMemorySource::new(Arc::new(Mutex::new(directory)));
 //!
 //! let aad = "contoso.onmicrosoft.com - Microsoft Entra ID";
@@ -46,7 +40,7 @@
 //! let update = driver.transport().get(aad, "MyIRAFVEd2aImaq7zN3u/w==").expect("delivered");
 //! assert_eq!(update.legacy.nt_hash.to_hex().as_str(), "cf3a5525ee9414229e66279623ed5c58");
 //! assert!(update.org_id.verify_password(&Password::new("Welcome1")));
-//! assert!(driver.cursors().get("onprem.contoso.com", &partition.name).is_some());
+//! assert!(driver.cursors().get("onprem.contoso.com", partition.dn()).is_some());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -63,9 +57,10 @@ mod transport;
 
 pub use configured::{ChannelStart, interrupt_running_cycles, record_partition_status};
 pub use credential::{
-    AccountCredentials, CredentialUpdate, LegacyCredentials, ObjectGuid, PartitionInfo,
-    SourceAccount, StoredCredentials, StoredKerberosKeys, UpdateRequest,
+    AccountCredentials, CredentialUpdate, LegacyCredentials, ObjectGuid,
+    SourceAccount, StoredHashes, StoredKerberosKeys, UpdateRequest,
 };
+pub use crate::model::Partition;
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
 pub use driver::{Clock, Driver, Observer, RunOutcome, SystemClock, VirtualClock, prepare_batch};
 pub use engine::{

@@ -1,6 +1,7 @@
 //! The source trait: what the host reads from the directory.
 
-use super::credential::{PartitionInfo, SourceAccount};
+use super::credential::SourceAccount;
+use crate::model::Partition;
 use super::cursor::Cursor;
 
 /// One item of a source stream.
@@ -28,21 +29,21 @@ pub trait ChangeSource {
     type Error: std::error::Error + 'static;
 
     /// The domain partitions to sync.
-    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, Self::Error>;
+    fn partitions(&mut self) -> Result<Vec<Partition>, Self::Error>;
 
     /// Every account of the partition, for a full sync, ending with a
     /// checkpoint from which incremental sync continues. Checkpoints along
     /// the way let a full sync resume where it stopped.
     fn full_sync(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
     ) -> Result<SourceStream<'_, Self::Error>, Self::Error>;
 
     /// Accounts changed since `cursor` (a checkpoint this source emitted),
     /// in USN order, with checkpoints.
     fn changes_since(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
         cursor: &Cursor,
     ) -> Result<SourceStream<'_, Self::Error>, Self::Error>;
 }
@@ -50,20 +51,20 @@ pub trait ChangeSource {
 impl<S: ChangeSource + ?Sized> ChangeSource for Box<S> {
     type Error = S::Error;
 
-    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, Self::Error> {
+    fn partitions(&mut self) -> Result<Vec<Partition>, Self::Error> {
         (**self).partitions()
     }
 
     fn full_sync(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
     ) -> Result<SourceStream<'_, Self::Error>, Self::Error> {
         (**self).full_sync(partition)
     }
 
     fn changes_since(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
         cursor: &Cursor,
     ) -> Result<SourceStream<'_, Self::Error>, Self::Error> {
         (**self).changes_since(partition, cursor)

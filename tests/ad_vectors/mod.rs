@@ -1,5 +1,5 @@
 //! Loads `ad_legacy.json` (Samba 4.17 and MIT krb5 1.20.1 output, see
-//! `../shared/vectors/README.md`) for the format tests.
+//! `tests/data/README.md`) for the format tests.
 #![allow(dead_code)]
 
 use base64::Engine as _;
@@ -7,11 +7,11 @@ use serde_json::Value;
 
 pub const PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/vectors/ad_legacy.json"
+    "/tests/data/ad_legacy.json"
 );
 
 pub fn all() -> Vec<Value> {
-    let text = std::fs::read_to_string(PATH).unwrap();
+    let text = std::fs::read_to_string(PATH).unwrap_or_else(|e| panic!("{PATH}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap();
     doc["vectors"].as_array().unwrap().clone()
 }

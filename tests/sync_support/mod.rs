@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex};
 use hashsync::Password;
 use hashsync::sync::reference::InMemoryDirectory;
 use hashsync::sync::{
-    AccountCredentials, Event, ObjectGuid, Observer, PartitionInfo, SourceAccount, StatusChange,
+    AccountCredentials, Event, ObjectGuid, Observer, Partition, SourceAccount, StatusChange,
 };
 
 pub const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/vectors/ad_legacy.json"
+    "/tests/data/ad_legacy.json"
 );
 
 pub const AD: &str = "onprem.contoso.com";
@@ -34,7 +34,7 @@ pub struct VectorAccount {
 }
 
 pub fn ad_accounts() -> Vec<VectorAccount> {
-    let text = std::fs::read_to_string(VECTORS).unwrap();
+    let text = std::fs::read_to_string(VECTORS).unwrap_or_else(|e| panic!("{VECTORS}: {e}"));
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     json["vectors"]
         .as_array()
@@ -72,12 +72,8 @@ pub fn user_vectors() -> Vec<VectorAccount> {
         .collect()
 }
 
-pub fn partition() -> PartitionInfo {
-    PartitionInfo {
-        name: "DC=onprem,DC=contoso,DC=com".to_owned(),
-        dns_domain: "onprem.contoso.com".to_owned(),
-        realm: "ONPREM.CONTOSO.COM".to_owned(),
-    }
+pub fn partition() -> Partition {
+    Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com").unwrap()
 }
 
 pub fn guid(n: u32) -> ObjectGuid {
@@ -95,19 +91,12 @@ pub fn user(
     usn: u64,
     credentials: AccountCredentials,
 ) -> SourceAccount {
-    SourceAccount {
-        object_guid: guid(n),
-        distinguished_name: format!("CN={sam},CN=Users,DC=onprem,DC=contoso,DC=com"),
-        object_class: "user".to_owned(),
-        sam_account_name: sam.to_owned(),
-        user_principal_name: upn.map(str::to_owned),
-        user_account_control: 0x200,
-        pwd_last_set: 133_500_000_000_000_000,
-        admin_description: None,
-        is_critical_system_object: false,
-        usn,
-        credentials,
-    }
+    let mut account = SourceAccount::new(guid(n), sam, credentials)
+        .with_distinguished_name(format!("CN={sam},CN=Users,DC=onprem,DC=contoso,DC=com"))
+        .with_pwd_last_set(133_500_000_000_000_000)
+        .with_usn(usn);
+    account.user_principal_name = upn.map(str::to_owned);
+    account
 }
 
 /// A user from a vector, with its cleartext password.
@@ -127,7 +116,7 @@ pub fn directory_with(accounts: Vec<SourceAccount>) -> Arc<Mutex<InMemoryDirecto
     let mut directory = InMemoryDirectory::new();
     directory.add_partition(partition());
     for account in accounts {
-        directory.add_account(&partition().name, account).unwrap();
+        directory.add_account(&partition().dn(), account).unwrap();
     }
     Arc::new(Mutex::new(directory))
 }

@@ -3,7 +3,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::secret::Password;
-use crate::sync::credential::{AccountCredentials, ObjectGuid, PartitionInfo, SourceAccount};
+use crate::model::Partition;
+use crate::sync::credential::{AccountCredentials, ObjectGuid, SourceAccount};
 use crate::sync::cursor::Cursor;
 use crate::sync::source::{ChangeSource, SourceItem, SourceStream};
 
@@ -31,7 +32,7 @@ pub enum MemorySourceError {
 /// domain controller's: every change gets the next USN.
 #[derive(Clone, Debug, Default)]
 pub struct InMemoryDirectory {
-    partitions: Vec<(PartitionInfo, Vec<SourceAccount>)>,
+    partitions: Vec<(Partition, Vec<SourceAccount>)>,
     highest_usn: u64,
 }
 
@@ -42,7 +43,7 @@ impl InMemoryDirectory {
     }
 
     /// Adds a partition (a domain).
-    pub fn add_partition(&mut self, info: PartitionInfo) {
+    pub fn add_partition(&mut self, info: Partition) {
         self.partitions.push((info, Vec::new()));
     }
 
@@ -63,7 +64,7 @@ impl InMemoryDirectory {
     /// Sets an account's password (a password-change event): the account
     /// gets the next USN. Returns it, or `None` if there is no such account.
     pub fn set_password(&mut self, guid: ObjectGuid, password: Password) -> Option<u64> {
-        let usn = self.highest_usn + 1;
+        let usn = self.highest_usn.saturating_add(1);
         self.update(guid, |account| {
             account.credentials = AccountCredentials::Cleartext(password);
             account.usn = usn;
@@ -77,7 +78,7 @@ impl InMemoryDirectory {
         guid: ObjectGuid,
         change: impl FnOnce(&mut SourceAccount),
     ) -> Option<u64> {
-        let next = self.highest_usn + 1;
+        let next = self.highest_usn.saturating_add(1);
         let account = self
             .partitions
             .iter_mut()
@@ -98,7 +99,7 @@ impl InMemoryDirectory {
     }
 
     /// Every account of every partition.
-    pub fn accounts(&self) -> impl Iterator<Item = (&PartitionInfo, &SourceAccount)> {
+    pub fn accounts(&self) -> impl Iterator<Item = (&Partition, &SourceAccount)> {
         self.partitions
             .iter()
             .flat_map(|(info, accounts)| accounts.iter().map(move |a| (info, a)))
@@ -112,7 +113,7 @@ impl InMemoryDirectory {
     fn partition_mut(&mut self, name: &str) -> Result<&mut Vec<SourceAccount>, MemorySourceError> {
         self.partitions
             .iter_mut()
-            .find(|(info, _)| info.name == name)
+            .find(|(info, _)| info.dn() == name)
             .map(|(_, accounts)| accounts)
             .ok_or_else(|| MemorySourceError::UnknownPartition(name.to_owned()))
     }
@@ -120,7 +121,7 @@ impl InMemoryDirectory {
     fn partition_index(&self, name: &str) -> Result<usize, MemorySourceError> {
         self.partitions
             .iter()
-            .position(|(info, _)| info.name == name)
+            .position(|(info, _)| info.dn() == name)
             .ok_or_else(|| MemorySourceError::UnknownPartition(name.to_owned()))
     }
 }
@@ -215,7 +216,7 @@ enum Phase {
 impl ChangeSource for InMemorySource {
     type Error = MemorySourceError;
 
-    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, MemorySourceError> {
+    fn partitions(&mut self) -> Result<Vec<Partition>, MemorySourceError> {
         Ok(self
             .lock()?
             .partitions
@@ -226,11 +227,11 @@ impl ChangeSource for InMemorySource {
 
     fn full_sync(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
     ) -> Result<SourceStream<'_, MemorySourceError>, MemorySourceError> {
         let high_water = self.lock()?.highest_usn;
         let stream = self.stream(
-            &partition.name,
+            &partition.dn(),
             Phase::Full {
                 high_water,
                 next: 0,
@@ -241,11 +242,11 @@ impl ChangeSource for InMemorySource {
 
     fn changes_since(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
         cursor: &Cursor,
     ) -> Result<SourceStream<'_, MemorySourceError>, MemorySourceError> {
         let phase = parse_cursor(cursor)?;
-        Ok(Box::new(self.stream(&partition.name, phase)?))
+        Ok(Box::new(self.stream(&partition.dn(), phase)?))
     }
 }
 

@@ -18,6 +18,7 @@
 //! first: a bad snapshot is one [`SnapshotError`] naming the forest, the
 //! account and the field, and nothing is loaded.
 
+use crate::model::Partition;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
@@ -27,7 +28,7 @@ use serde_json::{Map, Value};
 use crate::error::SnapshotError;
 use crate::secret::{NtHash, Password};
 use crate::sync::credential::{
-    AccountCredentials, ObjectGuid, PartitionInfo, SourceAccount, StoredCredentials,
+    AccountCredentials, ObjectGuid, SourceAccount, StoredHashes,
 };
 
 use super::memory::{InMemoryDirectory, InMemorySource, MemorySourceError};
@@ -58,7 +59,7 @@ pub struct ForestSnapshot {
     /// The AD connector's name.
     pub connector: String,
     /// The forest's one domain partition.
-    pub partition: PartitionInfo,
+    pub partition: Partition,
     /// NetBIOS domain name.
     pub netbios_domain: String,
     /// The accounts, shared with [`ForestSnapshot::source`].
@@ -127,12 +128,29 @@ impl Snapshot {
         let forests = field(root, "forests", "forests")?
             .as_array()
             .ok_or_else(|| setting("forests", "must be an array"))?;
-        let forests = forests
-            .iter()
-            .enumerate()
-            .map(|(i, forest)| load_forest(i, forest))
-            .collect::<Result<_, _>>()?;
-        Ok(Self { tenant, forests })
+        let mut loaded: Vec<ForestSnapshot> = Vec::with_capacity(forests.len());
+        for (i, forest) in forests.iter().enumerate() {
+            let forest = load_forest(i, forest)?;
+            let same = |other: &ForestSnapshot| {
+                other.connector == forest.connector
+                    || other.partition.is_named(forest.partition.dn())
+            };
+            if let Some(first) = loaded.iter().position(same) {
+                return Err(setting(
+                    &format!("forests[{i}]"),
+                    &format!(
+                        "repeats forests[{first}] (connector {:?}, domain {:?})",
+                        forest.connector,
+                        forest.partition.dns_name()
+                    ),
+                ));
+            }
+            loaded.push(forest);
+        }
+        Ok(Self {
+            tenant,
+            forests: loaded,
+        })
     }
 }
 
@@ -228,6 +246,16 @@ impl AccountFields<'_> {
             .ok_or_else(|| self.error(field, "must be a non-negative integer"))
     }
 
+    /// A USN: a DC hands out the next one after each change, so the
+    /// highest value has no successor and is refused.
+    fn usn(&self) -> Result<u64, SnapshotError> {
+        let usn = self.unsigned("usn")?;
+        if usn == u64::MAX {
+            return Err(self.error("usn", format!("must be below {}", u64::MAX)));
+        }
+        Ok(usn)
+    }
+
     fn boolean(&self, field: &'static str) -> Result<bool, SnapshotError> {
         self.get(field)?
             .as_bool()
@@ -274,7 +302,7 @@ impl AccountFields<'_> {
                         .decode(b64.as_bytes())
                         .map_err(|_| self.error("supplementalCredentials_b64", "is not base64"))?,
                 );
-                let stored = StoredCredentials::from_attributes(nt_hash, &blob)
+                let stored = StoredHashes::from_attributes(nt_hash, &blob)
                     .map_err(|err| self.error("supplementalCredentials_b64", err.to_string()))?;
                 Ok(AccountCredentials::Stored(stored))
             }
@@ -299,15 +327,25 @@ fn load_forest(index: usize, forest: &Value) -> Result<ForestSnapshot, SnapshotE
     let realm = setting_str(map, "realm", &path("realm"))?.to_owned();
     let dns_domain = setting_str(map, "dns_domain", &path("dns_domain"))?.to_owned();
     let netbios_domain = setting_str(map, "netbios_domain", &path("netbios_domain"))?.to_owned();
-    let partition = PartitionInfo {
-        name: dns_domain
-            .split('.')
-            .map(|label| format!("DC={label}"))
-            .collect::<Vec<_>>()
-            .join(","),
-        dns_domain,
-        realm,
-    };
+    if dns_domain.is_empty() {
+        return Err(setting(&path("dns_domain"), "is empty"));
+    }
+    let dn = dns_domain
+        .split('.')
+        .map(|label| format!("DC={label}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let partition = Partition::new(dn, dns_domain)
+        .map_err(|err| setting(&path("dns_domain"), &err.to_string()))?;
+    if realm != partition.realm() {
+        return Err(setting(
+            &path("realm"),
+            &format!(
+                "must be the DNS domain in upper case ({:?}), as AD's realm always is",
+                partition.realm()
+            ),
+        ));
+    }
     let accounts = field(map, "accounts", &path("accounts"))?
         .as_array()
         .ok_or_else(|| setting(&path("accounts"), "must be an array"))?;
@@ -323,7 +361,7 @@ fn load_forest(index: usize, forest: &Value) -> Result<ForestSnapshot, SnapshotE
         }
         usns.push((account.object_guid, account.usn));
         directory
-            .add_account(&partition.name, account)
+            .add_account(&partition.dn(), account)
             .map_err(|err| fields.error("object_guid", err.to_string()))?;
     }
     let changes = match map.get("changes") {
@@ -335,7 +373,7 @@ fn load_forest(index: usize, forest: &Value) -> Result<ForestSnapshot, SnapshotE
     for (i, change) in changes.iter().enumerate() {
         let fields = account_fields(&connector, "change", i, change)?;
         let object_guid = fields.guid("object_guid")?;
-        let usn = fields.unsigned("usn")?;
+        let usn = fields.usn()?;
         let Some((_, account_usn)) = usns.iter().find(|(g, _)| *g == object_guid) else {
             return Err(fields.error("object_guid", "names no account of this forest"));
         };
@@ -397,21 +435,36 @@ fn load_account(fields: &AccountFields<'_>) -> Result<SourceAccount, SnapshotErr
     if sam_account_name.is_empty() {
         return Err(fields.error("sAMAccountName", "is empty"));
     }
-    Ok(SourceAccount {
-        object_guid: fields.guid("object_guid")?,
-        distinguished_name: fields.string("distinguished_name")?,
-        object_class: fields.string("object_class")?,
+    let user_principal_name = fields.optional_string("userPrincipalName")?;
+    if let Some(upn) = &user_principal_name {
+        match upn.rsplit_once('@') {
+            Some((name, domain)) if !name.is_empty() && !domain.is_empty() => {}
+            _ => {
+                return Err(fields.error(
+                    "userPrincipalName",
+                    "must be name@domain, with both parts non-empty",
+                ));
+            }
+        }
+    }
+    let mut account = SourceAccount::new(
+        fields.guid("object_guid")?,
         sam_account_name,
-        user_principal_name: fields.optional_string("userPrincipalName")?,
-        user_account_control: u32::try_from(fields.unsigned("userAccountControl")?)
+        fields.credentials()?,
+    )
+    .with_distinguished_name(fields.string("distinguished_name")?)
+    .with_object_class(fields.string("object_class")?)
+    .with_user_account_control(
+        u32::try_from(fields.unsigned("userAccountControl")?)
             .map_err(|_| fields.error("userAccountControl", "must fit in 32 bits"))?,
-        pwd_last_set: match fields.get("pwdLastSet")?.as_i64() {
-            Some(value) => value,
-            None => return Err(fields.error("pwdLastSet", "must be an integer")),
-        },
-        admin_description: fields.optional_string("adminDescription")?,
-        is_critical_system_object: fields.boolean("isCriticalSystemObject")?,
-        usn: fields.unsigned("usn")?,
-        credentials: fields.credentials()?,
+    )
+    .with_pwd_last_set(match fields.get("pwdLastSet")?.as_i64() {
+        Some(value) => value,
+        None => return Err(fields.error("pwdLastSet", "must be an integer")),
     })
+    .with_critical_system_object(fields.boolean("isCriticalSystemObject")?)
+    .with_usn(fields.usn()?);
+    account.user_principal_name = user_principal_name;
+    account.admin_description = fields.optional_string("adminDescription")?;
+    Ok(account)
 }

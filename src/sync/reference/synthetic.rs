@@ -1,12 +1,13 @@
 //! A generated directory that streams any number of accounts without
 //! holding them: account `i` is computed when it is read.
 
+use crate::model::Partition;
 use std::sync::{Arc, Mutex};
 
 use crate::crypto::{Iterations, Salt, nt_hash};
 use crate::secret::{EncryptionType, KerberosKey, Password};
 use crate::sync::credential::{
-    AccountCredentials, ObjectGuid, PartitionInfo, SourceAccount, StoredCredentials,
+    AccountCredentials, ObjectGuid, SourceAccount, StoredHashes,
     StoredKerberosKeys,
 };
 use crate::sync::cursor::Cursor;
@@ -28,7 +29,7 @@ use super::memory::{DEFAULT_PAGE_SIZE, MemorySourceError};
 pub struct SyntheticSource {
     forest: u32,
     users: u64,
-    partition: PartitionInfo,
+    partition: Partition,
     changes: Arc<Mutex<Vec<(u64, u64, Password)>>>,
     page_size: usize,
 }
@@ -36,27 +37,29 @@ pub struct SyntheticSource {
 impl SyntheticSource {
     /// Forest number `forest` (it picks names and GUIDs) with `users` accounts
     /// in the domain `dns_domain`.
-    pub fn new(forest: u32, users: u64, dns_domain: &str) -> Self {
+    ///
+    /// Fails when `dns_domain` is not a DNS name (an empty label).
+    pub fn new(
+        forest: u32,
+        users: u64,
+        dns_domain: &str,
+    ) -> Result<Self, crate::error::ConfigError> {
         let name = dns_domain
             .split('.')
             .map(|label| format!("DC={label}"))
             .collect::<Vec<_>>()
             .join(",");
-        Self {
+        Ok(Self {
             forest,
             users,
-            partition: PartitionInfo {
-                name,
-                dns_domain: dns_domain.to_owned(),
-                realm: dns_domain.to_ascii_uppercase(),
-            },
+            partition: Partition::new(name, dns_domain)?,
             changes: Arc::new(Mutex::new(Vec::new())),
             page_size: DEFAULT_PAGE_SIZE,
-        }
+        })
     }
 
     /// The domain partition.
-    pub fn partition(&self) -> &PartitionInfo {
+    pub fn partition(&self) -> &Partition {
         &self.partition
     }
 
@@ -123,9 +126,9 @@ impl SyntheticSource {
         };
         SourceAccount {
             object_guid: self.object_guid(index),
-            distinguished_name: format!("CN={sam_account_name},OU=Users,{}", self.partition.name),
+            distinguished_name: format!("CN={sam_account_name},OU=Users,{}", self.partition.dn()),
             object_class: "user".to_owned(),
-            user_principal_name: Some(format!("{sam_account_name}@{}", self.partition.dns_domain)),
+            user_principal_name: Some(format!("{sam_account_name}@{}", self.partition.dns_name())),
             sam_account_name,
             user_account_control: if disabled { 0x202 } else { 0x200 },
             pwd_last_set: if must_change {
@@ -151,10 +154,10 @@ impl SyntheticSource {
             KerberosKey::new(EncryptionType::AES128_CTS_HMAC_SHA1_96, &key[..16]),
         ];
         let keys = keys.into_iter().filter_map(Result::ok).collect();
-        AccountCredentials::Stored(StoredCredentials {
+        AccountCredentials::Stored(StoredHashes {
             nt_hash: nt_hash(&self.initial_password(index)),
             kerberos: Some(StoredKerberosKeys {
-                salt: Salt::new(format!("{}{sam_account_name}", self.partition.realm)),
+                salt: Salt::new(format!("{}{sam_account_name}", self.partition.realm())),
                 iterations: Iterations::KERBEROS_DEFAULT,
                 keys,
             }),
@@ -169,11 +172,11 @@ impl SyntheticSource {
         Ok(changes.last().map_or(self.users, |(_, usn, _)| *usn))
     }
 
-    fn check_partition(&self, partition: &PartitionInfo) -> Result<(), MemorySourceError> {
-        if partition.name == self.partition.name {
+    fn check_partition(&self, partition: &Partition) -> Result<(), MemorySourceError> {
+        if partition.dn() == self.partition.dn() {
             Ok(())
         } else {
-            Err(MemorySourceError::UnknownPartition(partition.name.clone()))
+            Err(MemorySourceError::UnknownPartition(partition.dn().to_owned()))
         }
     }
 }
@@ -189,13 +192,13 @@ fn splitmix(state: &mut u64) -> u64 {
 impl ChangeSource for SyntheticSource {
     type Error = MemorySourceError;
 
-    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, MemorySourceError> {
+    fn partitions(&mut self) -> Result<Vec<Partition>, MemorySourceError> {
         Ok(vec![self.partition.clone()])
     }
 
     fn full_sync(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
     ) -> Result<SourceStream<'_, MemorySourceError>, MemorySourceError> {
         self.check_partition(partition)?;
         let high_water = self.high_water()?;
@@ -210,7 +213,7 @@ impl ChangeSource for SyntheticSource {
 
     fn changes_since(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
         cursor: &Cursor,
     ) -> Result<SourceStream<'_, MemorySourceError>, MemorySourceError> {
         self.check_partition(partition)?;
