@@ -173,10 +173,7 @@ fn staging_mode_means_no_sync_at_all() {
         "{err:?}"
     );
     assert_eq!(flag(&config).as_deref(), Some("1"), "flag not consumed");
-    assert_eq!(
-        cursors.get(AD, partition().dn()),
-        Some(&Cursor::new("U:7"))
-    );
+    assert_eq!(cursors.get(AD, partition().dn()), Some(&Cursor::new("U:7")));
 }
 
 #[test]

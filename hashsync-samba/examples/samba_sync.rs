@@ -28,19 +28,23 @@
 //! The environment variable `HASHSYNC_SAMBA_PAGE_USNS` sets the full
 //! sync's page size in USNs (default 1000).
 
+use std::cell::Cell;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use hashsync::model::{
     ConfigurationParameter, Connector, ConnectorType, FORCE_FULL_PASSWORD_SYNC,
     ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, SyncConfiguration,
 };
 use hashsync::sync::{
-    Batch, ChangeSource, ChannelConfig, ChannelStart, CursorStore, Driver, Event, ItemOutcome,
-    ItemResult, Observer, RunOutcome, SystemClock, Transport,
+    Batch, ChangeSource, ChannelConfig, ChannelStart, Cursor, CursorStore, Driver, Event,
+    ItemOutcome, ItemResult, Observer, RunOutcome, SourceItem, SourceStream, SystemClock,
+    Transport,
 };
 use hashsync_samba::{
     ConfigurationStore, FileCursorStore, SambaError, SambaSource, SambaTarget, SkipLog,
@@ -240,14 +244,14 @@ fn run(options: &Options) -> Result<Summary, String> {
         .first()
         .ok_or_else(|| format!("{}: rootDSE read: no domain partition", source.server()))?
         .clone();
-    let ad_connector = partition.dns_domain.clone();
+    let ad_connector = partition.dns_name().to_owned();
 
     let store = ConfigurationStore::open(&options.state).map_err(|e| e.to_string())?;
     let mut cursors = FileCursorStore::open(&options.state).map_err(|e| e.to_string())?;
     let mut config = match store.load().map_err(|e| e.to_string())? {
         Some(config) => config,
         None => {
-            let config = new_configuration(&ad_connector, &partition.name)?;
+            let config = new_configuration(&ad_connector, partition.dn())?;
             store.save(&config).map_err(|e| e.to_string())?;
             eprintln!(
                 "{ad_connector}: configuration saved in {}",
@@ -260,7 +264,7 @@ fn run(options: &Options) -> Result<Summary, String> {
         force_full_sync(&mut config, &store, &ad_connector)?;
     }
     let saved = cursors
-        .load(&ad_connector, &partition.name)
+        .load(&ad_connector, partition.dn())
         .map_err(|e| e.to_string())?;
     let forced = config
         .connector(&ad_connector)
@@ -288,6 +292,7 @@ fn run(options: &Options) -> Result<Summary, String> {
     };
     let target = LoggedTarget {
         target: SambaTarget::new(&options.target),
+        spent: Duration::ZERO,
         batches: 0,
         crash_after: options.crash_after_batches,
     };
@@ -295,6 +300,12 @@ fn run(options: &Options) -> Result<Summary, String> {
         .map_err(|e| format!("configuration: {e}"))?
         .ok_or_else(|| format!("configuration: no password sync for {ad_connector}"))?;
     let mut driver = Driver::with_clock(target, &mut cursors, SystemClock, &mut progress);
+    let read_time = Rc::new(Cell::new(Duration::ZERO));
+    let source = TimedSource {
+        source,
+        spent: Rc::clone(&read_time),
+    };
+    let cycle_started = Instant::now();
     let started = driver
         .start_configured(&mut config, channel, source)
         .map_err(|e| e.to_string())?;
@@ -308,10 +319,19 @@ fn run(options: &Options) -> Result<Summary, String> {
     eprintln!(
         "{ad_connector}: {} sync of {}",
         if full { "full" } else { "incremental" },
-        partition.name
+        partition.dn()
     );
     let outcome = driver.run_cycle();
     let (mut target, _, _) = driver.into_parts();
+    let total = cycle_started.elapsed();
+    let (read, write) = (read_time.get(), target.spent);
+    eprintln!(
+        "{ad_connector}: {:.2} s in all: LDAP read {:.2} s, LDAP write {:.2} s, the rest (hashing, engine, state files) {:.2} s",
+        total.as_secs_f64(),
+        read.as_secs_f64(),
+        write.as_secs_f64(),
+        total.saturating_sub(read + write).as_secs_f64()
+    );
     progress.log_target(&mut target.target);
     progress.log_skips();
     let outcome = outcome.map_err(|e| e.to_string())?;
@@ -332,6 +352,8 @@ fn run(options: &Options) -> Result<Summary, String> {
 /// The target, counting delivered batches to crash on demand.
 struct LoggedTarget {
     target: SambaTarget,
+    /// Time spent writing to the target.
+    spent: Duration,
     batches: u64,
     crash_after: Option<u64>,
 }
@@ -340,7 +362,9 @@ impl Transport for LoggedTarget {
     type Error = SambaError;
 
     fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, SambaError> {
+        let started = Instant::now();
         let results = self.target.send(batch);
+        self.spent += started.elapsed();
         self.batches += 1;
         if self.crash_after.is_some_and(|k| self.batches >= k) {
             eprintln!(
@@ -350,6 +374,62 @@ impl Transport for LoggedTarget {
             std::process::abort();
         }
         results
+    }
+}
+
+/// The source, timing the reads (for the summary's breakdown).
+struct TimedSource {
+    source: SambaSource,
+    spent: Rc<Cell<Duration>>,
+}
+
+struct TimedStream<'a> {
+    stream: SourceStream<'a, SambaError>,
+    spent: Rc<Cell<Duration>>,
+}
+
+impl Iterator for TimedStream<'_> {
+    type Item = Result<SourceItem, SambaError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let started = Instant::now();
+        let item = self.stream.next();
+        self.spent.set(self.spent.get() + started.elapsed());
+        item
+    }
+}
+
+impl ChangeSource for TimedSource {
+    type Error = SambaError;
+
+    fn partitions(&mut self) -> Result<Vec<Partition>, SambaError> {
+        let started = Instant::now();
+        let partitions = self.source.partitions();
+        self.spent.set(self.spent.get() + started.elapsed());
+        partitions
+    }
+
+    fn full_sync(
+        &mut self,
+        partition: &Partition,
+    ) -> Result<SourceStream<'_, SambaError>, SambaError> {
+        let started = Instant::now();
+        let spent = Rc::clone(&self.spent);
+        let stream = self.source.full_sync(partition);
+        spent.set(spent.get() + started.elapsed());
+        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SambaError>)
+    }
+
+    fn changes_since(
+        &mut self,
+        partition: &Partition,
+        cursor: &Cursor,
+    ) -> Result<SourceStream<'_, SambaError>, SambaError> {
+        let started = Instant::now();
+        let spent = Rc::clone(&self.spent);
+        let stream = self.source.changes_since(partition, cursor);
+        spent.set(spent.get() + started.elapsed());
+        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SambaError>)
     }
 }
 

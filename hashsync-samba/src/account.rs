@@ -1,7 +1,7 @@
 //! From a user object's attributes to the engine's [`SourceAccount`].
 
 use hashsync::NtHash;
-use hashsync::sync::{AccountCredentials, ObjectGuid, SourceAccount, StoredCredentials};
+use hashsync::sync::{AccountCredentials, ObjectGuid, SourceAccount, StoredHashes};
 
 use crate::entry::RawEntry;
 
@@ -111,7 +111,7 @@ pub(crate) fn account_from_entry(mut entry: RawEntry) -> Result<SourceAccount, S
     };
     let supplemental = entry.take("supplementalCredentials");
     let stored = match supplemental.first() {
-        Some(blob) => match StoredCredentials::from_attributes(nt_hash, blob) {
+        Some(blob) => match StoredHashes::from_attributes(nt_hash, blob) {
             Ok(stored) => stored,
             Err(err) => {
                 return Err(skip(
@@ -120,7 +120,7 @@ pub(crate) fn account_from_entry(mut entry: RawEntry) -> Result<SourceAccount, S
                 ));
             }
         },
-        None => StoredCredentials {
+        None => StoredHashes {
             nt_hash,
             kerberos: None,
         },
@@ -130,19 +130,26 @@ pub(crate) fn account_from_entry(mut entry: RawEntry) -> Result<SourceAccount, S
         .last()
         .map(|v| String::from_utf8_lossy(v).into_owned())
         .unwrap_or_default();
-    Ok(SourceAccount {
-        object_guid: ObjectGuid::from_bytes(guid),
-        distinguished_name: entry.dn.clone(),
-        object_class,
+    let mut account = SourceAccount::new(
+        ObjectGuid::from_bytes(guid),
         sam_account_name,
-        user_principal_name: entry.text("userPrincipalName").map(str::to_owned),
-        user_account_control,
-        pwd_last_set,
-        admin_description: entry.text("adminDescription").map(str::to_owned),
-        is_critical_system_object: entry
+        AccountCredentials::Stored(stored),
+    )
+    .with_distinguished_name(entry.dn.clone())
+    .with_object_class(object_class)
+    .with_user_account_control(user_account_control)
+    .with_pwd_last_set(pwd_last_set)
+    .with_critical_system_object(
+        entry
             .text("isCriticalSystemObject")
             .is_some_and(|v| v.eq_ignore_ascii_case("TRUE")),
-        usn,
-        credentials: AccountCredentials::Stored(stored),
-    })
+    )
+    .with_usn(usn);
+    if let Some(upn) = entry.text("userPrincipalName") {
+        account = account.with_user_principal_name(upn);
+    }
+    if let Some(description) = entry.text("adminDescription") {
+        account = account.with_admin_description(description);
+    }
+    Ok(account)
 }

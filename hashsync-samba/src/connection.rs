@@ -49,7 +49,7 @@ impl Connection {
                 SambaError::Ldap {
                     server: self.server.clone(),
                     operation,
-                    source,
+                    source: Box::new(source),
                 }
             })?;
             self.ldap = Some(ldap);
@@ -62,7 +62,7 @@ impl Connection {
         SambaError::Ldap {
             server: self.server.clone(),
             operation,
-            source,
+            source: Box::new(source),
         }
     }
 

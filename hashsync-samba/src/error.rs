@@ -20,7 +20,7 @@ pub enum SambaError {
         operation: &'static str,
         /// The client library's error.
         #[source]
-        source: ldap3::LdapError,
+        source: Box<ldap3::LdapError>,
     },
     /// The DC answered with an LDAP result code other than success.
     #[error("{server}: {operation}: result {code}: {message}")]

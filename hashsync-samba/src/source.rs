@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hashsync::sync::{ChangeSource, Cursor, PartitionInfo, SourceItem, SourceStream};
+use hashsync::sync::{ChangeSource, Cursor, Partition, SourceItem, SourceStream};
 use ldap3::Scope;
 
 use crate::account::{ACCOUNT_ATTRIBUTES, SourceSkip, account_from_entry, usn_changed};
@@ -212,14 +212,14 @@ impl SambaSource {
 
     fn full_scan_stream(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
         next_usn: u64,
         end_usn: u64,
         cookie: Vec<u8>,
     ) -> SourceStream<'_, SambaError> {
         Box::new(FullScan {
             source: self,
-            base: partition.name.clone(),
+            base: partition.dn().to_owned(),
             next_usn,
             end_usn,
             cookie,
@@ -232,7 +232,7 @@ impl SambaSource {
 impl ChangeSource for SambaSource {
     type Error = SambaError;
 
-    fn partitions(&mut self) -> Result<Vec<PartitionInfo>, SambaError> {
+    fn partitions(&mut self) -> Result<Vec<Partition>, SambaError> {
         let root = self.root_dse()?;
         let name = root
             .text("defaultNamingContext")
@@ -245,27 +245,20 @@ impl ChangeSource for SambaSource {
             self.connection
                 .malformed("rootDSE read", format!("{name} has no DC= components"))
         })?;
-        // ldapServiceName is `dns.name:host$@REALM`; the realm is after '@'.
-        let realm = root
-            .text("ldapServiceName")
-            .and_then(|s| s.rsplit_once('@'))
-            .map(|(_, realm)| realm.to_owned())
-            .unwrap_or_else(|| dns_domain.to_ascii_uppercase());
-        Ok(vec![PartitionInfo {
-            name,
-            dns_domain,
-            realm,
-        }])
+        // The realm is the upper-cased DNS name, as AD and Samba have it.
+        let partition = Partition::new(&name, &dns_domain)
+            .map_err(|e| self.connection.malformed("rootDSE read", e.to_string()))?;
+        Ok(vec![partition])
     }
 
     fn full_sync(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
     ) -> Result<SourceStream<'_, SambaError>, SambaError> {
         // The cookie first, then the USN: whatever changes between the two
         // is both in the scan and after the cookie.
         let never = format!("(&{USER_FILTER}(uSNChanged<=0))");
-        let (_, cookie) = self.dirsync(&partition.name, &never, &["objectGUID"], &[])?;
+        let (_, cookie) = self.dirsync(partition.dn(), &never, &["objectGUID"], &[])?;
         let root = self.root_dse()?;
         let end_usn = root
             .text("highestCommittedUSN")
@@ -279,7 +272,7 @@ impl ChangeSource for SambaSource {
 
     fn changes_since(
         &mut self,
-        partition: &PartitionInfo,
+        partition: &Partition,
         cursor: &Cursor,
     ) -> Result<SourceStream<'_, SambaError>, SambaError> {
         match SourcePosition::from_cursor(cursor) {
@@ -290,7 +283,7 @@ impl ChangeSource for SambaSource {
             }) => Ok(self.full_scan_stream(partition, next_usn, end_usn, cookie)),
             Some(SourcePosition::Incremental { cookie }) => Ok(Box::new(Changes {
                 source: self,
-                base: partition.name.clone(),
+                base: partition.dn().to_owned(),
                 cookie,
                 state: ChangesState::NotRead,
             })),

@@ -9,10 +9,7 @@ use hashsync::sync::{
     AccountCredentials, Event, ObjectGuid, Observer, Partition, SourceAccount, StatusChange,
 };
 
-pub const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/ad_legacy.json"
-);
+pub const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ad_legacy.json");
 
 pub const AD: &str = "onprem.contoso.com";
 pub const AAD: &str = "contoso.onmicrosoft.com - Microsoft Entra ID";

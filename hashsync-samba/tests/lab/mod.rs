@@ -406,10 +406,11 @@ fn pids_in_namespace(namespace: &str) -> Vec<u32> {
         else {
             continue;
         };
-        if let Ok(meta) = std::fs::metadata(entry.path().join("ns/net")) {
-            if meta.ino() == ours.ino() && meta.dev() == ours.dev() {
-                pids.push(pid);
-            }
+        if let Ok(meta) = std::fs::metadata(entry.path().join("ns/net"))
+            && meta.ino() == ours.ino()
+            && meta.dev() == ours.dev()
+        {
+            pids.push(pid);
         }
     }
     pids

@@ -1,0 +1,78 @@
+//! Full-sync throughput from one real Samba DC to another, for the note:
+//! about 2,000 accounts, with the time split into LDAP read, LDAP write and
+//! the rest (hashing, engine, state files), as `samba_sync` reports it.
+//! Not a timed assertion: it prints the figures (name the CPU with them).
+//!
+//! `cargo test --release -p hashsync-samba --test throughput -- --ignored --nocapture`
+
+mod lab;
+
+use std::process::Command;
+use std::time::Instant;
+
+use lab::{Lab, check_tools};
+use serde_json::{Value, json};
+
+const ACCOUNTS: usize = 2000;
+
+#[test]
+#[ignore = "needs Samba AD DC: sudo bash .ci/install-samba; prints figures"]
+fn full_sync_of_two_thousand_accounts() {
+    if let Err(missing) = check_tools() {
+        if std::env::var_os("CI").is_some() {
+            panic!("the Samba lab cannot run under CI: {missing}");
+        }
+        eprintln!("skipped: {missing}");
+        return;
+    }
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "-p", "hashsync-samba", "--example", "samba_sync"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/release/examples/samba_sync");
+    let lab = Lab::new().expect("lab");
+    let ops = |target: bool| -> Value {
+        Value::Array(
+            (0..ACCOUNTS)
+                .map(|i| {
+                    let password = if target { format!("T-{i}-x") } else { format!("Perf-{i}-Passw0rd") };
+                    json!({"op": "user", "name": format!("perf{i:05}"), "password": password})
+                })
+                .collect(),
+        )
+    };
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let source = scope.spawn(|| lab.accounts(&lab.source, ops(false)));
+        let target = scope.spawn(|| lab.accounts(&lab.target, ops(true)));
+        source.join().unwrap().expect("source accounts");
+        target.join().unwrap().expect("target accounts");
+    });
+    eprintln!("{ACCOUNTS} accounts on each DC in {:.1?}", started.elapsed());
+    let state = lab.root.join("state");
+    let started = Instant::now();
+    let output = Command::new(&bin)
+        .args(["--source", &lab.source.url(), "--target", &lab.target.url(), "--state"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for line in stderr.lines().filter(|l| l.contains(" in all:")) {
+        eprintln!("{line}");
+    }
+    eprintln!("{}", stdout.trim());
+    assert!(output.status.success(), "{stderr}");
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["synced"], ACCOUNTS as u64);
+    eprintln!(
+        "full sync of {ACCOUNTS} accounts DC to DC: {:.2} s wall, {:.0} accounts/s",
+        elapsed.as_secs_f64(),
+        ACCOUNTS as f64 / elapsed.as_secs_f64()
+    );
+    assert!(lab.kinit(&lab.target, "perf01999", "Perf-1999-Passw0rd"));
+}
