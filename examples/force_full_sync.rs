@@ -38,13 +38,15 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/secret_file.rs"]
+mod secret_file;
 
 use std::error::Error;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::SystemTime;
 
-use cli::{Flags, fail};
+use cli::{Flags, Spec, fail};
 
 use hashsync::model::{
     ConfigurationParameter, Connector, ConnectorType, FORCE_FULL_PASSWORD_SYNC,
@@ -97,6 +99,28 @@ the configuration as step 3 saved it as JSON on stdout.
   --crash-after-batches K   crash and restart after every K batches
   --help                    show this text";
 
+const SPEC: Spec = Spec {
+    usage: USAGE,
+    values: &[&[
+        "--config",
+        "--directory",
+        "--synthetic",
+        "--out",
+        "--events",
+        "--fail-rate",
+        "--no-retry-rate",
+        "--seed",
+        "--crash-after-batches",
+    ]],
+    switches: &["--null-transport"],
+};
+
+/// The most users a synthetic forest may have: a billion accounts is far
+/// beyond any AD forest, and keeps every USN and count far from overflow.
+const MAX_SYNTHETIC_USERS: u64 = 1_000_000_000;
+/// The most batches before a simulated crash: more than any run delivers.
+const MAX_CRASH_AFTER_BATCHES: u64 = 1_000_000_000;
+
 struct Options {
     config: Option<String>,
     directory: Option<String>,
@@ -111,29 +135,28 @@ struct Options {
 }
 
 fn parse_options(mut flags: Flags) -> Result<Options, String> {
-    let rate = |flags: &mut Flags, name: &str| -> Result<f64, String> {
-        let value: f64 = flags.number(name)?.unwrap_or(0.0);
-        if (0.0..=1.0).contains(&value) {
-            Ok(value)
-        } else {
-            Err(format!("{name} must be between 0 and 1, got {value}"))
-        }
-    };
     let options = Options {
         config: flags.value("--config")?,
         directory: flags.value("--directory")?,
-        synthetic: flags.number("--synthetic")?,
+        synthetic: flags.number_in("--synthetic", 0, MAX_SYNTHETIC_USERS)?,
         out: flags.value("--out")?,
         null_transport: flags.switch("--null-transport"),
         events: flags.value("--events")?,
-        fail_rate: rate(&mut flags, "--fail-rate")?,
-        no_retry_rate: rate(&mut flags, "--no-retry-rate")?,
+        fail_rate: flags.rate("--fail-rate")?.unwrap_or(0.0),
+        no_retry_rate: flags.rate("--no-retry-rate")?.unwrap_or(0.0),
         seed: flags.number("--seed")?.unwrap_or(0),
-        crash_after_batches: flags.number("--crash-after-batches")?,
+        crash_after_batches: flags.number_in(
+            "--crash-after-batches",
+            1,
+            MAX_CRASH_AFTER_BATCHES,
+        )?,
     };
     flags.finish()?;
     if options.fail_rate + options.no_retry_rate > 1.0 {
         return Err("--fail-rate and --no-retry-rate add up to more than 1".into());
+    }
+    if options.fail_rate >= 1.0 {
+        return Err("--fail-rate must be below 1: at 1 no item could ever be delivered".into());
     }
     if options.directory.is_some() && options.synthetic.is_some() {
         return Err("--directory and --synthetic exclude each other".into());
@@ -141,18 +164,11 @@ fn parse_options(mut flags: Flags) -> Result<Options, String> {
     if options.out.is_some() && options.null_transport {
         return Err("--out and --null-transport exclude each other".into());
     }
-    if options.crash_after_batches == Some(0) {
-        return Err("--crash-after-batches must be at least 1".into());
-    }
     Ok(options)
 }
 
 fn main() {
-    let mut flags = Flags::from_env();
-    if flags.switch("--help") {
-        println!("{USAGE}");
-        return;
-    }
+    let flags = Flags::from_env(&SPEC);
     let options = match parse_options(flags) {
         Ok(options) => options,
         Err(message) => fail(2, message),
@@ -321,7 +337,9 @@ fn configure_forest(
 /// Where accepted updates go.
 enum Target {
     Null(NullTransport),
-    Lines(JsonLinesTransport<BufWriter<File>>, u64),
+    /// Delivered NT hashes and keys: a private file, renamed into place
+    /// once the run is done.
+    Lines(JsonLinesTransport<BufWriter<secret_file::SecretFile>>, u64),
     Memory(InMemoryTransport),
 }
 
@@ -675,7 +693,8 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
     let target = match (&options.out, options.null_transport) {
         (_, true) => Target::Null(NullTransport::new()),
         (Some(path), false) => {
-            let file = File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
+            let file = secret_file::SecretFile::create(path)
+                .map_err(|e| format!("cannot create {path}: {e}"))?;
             Target::Lines(JsonLinesTransport::new(BufWriter::new(file)), 0)
         }
         (None, false) => Target::Memory(InMemoryTransport::new()),
@@ -751,6 +770,15 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         server.progress.overflows,
         server.restarts,
     );
+    if let Target::Lines(lines, _) = server.target {
+        let path = server.options.out.as_deref().unwrap_or_default();
+        lines
+            .into_inner()
+            .into_inner()
+            .map_err(|e| format!("cannot write {path}: {}", e.error()))?
+            .commit()
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 //! the rest (hashing, engine, state files), as `samba_sync` reports it.
 //! Not a timed assertion: it prints the figures (name the CPU with them).
 //!
-//! `cargo test --release -p hashsync-samba --test throughput -- --ignored --nocapture`
+//! `HASHSYNC_SAMBA_THROUGHPUT=1 cargo test -p hashsync-samba --test throughput -- --ignored --nocapture`
+//! (without the variable it returns at once, so CI's run of the ignored
+//! tests does not spend minutes on a measurement).
 
 mod lab;
 
@@ -18,6 +20,10 @@ const ACCOUNTS: usize = 2000;
 #[test]
 #[ignore = "needs Samba AD DC: sudo bash .ci/install-samba; prints figures"]
 fn full_sync_of_two_thousand_accounts() {
+    if std::env::var_os("HASHSYNC_SAMBA_THROUGHPUT").is_none() {
+        eprintln!("a measurement: set HASHSYNC_SAMBA_THROUGHPUT=1 to run it");
+        return;
+    }
     if let Err(missing) = check_tools() {
         if std::env::var_os("CI").is_some() {
             panic!("the Samba lab cannot run under CI: {missing}");
@@ -26,7 +32,14 @@ fn full_sync_of_two_thousand_accounts() {
         return;
     }
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-p", "hashsync-samba", "--example", "samba_sync"])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "hashsync-samba",
+            "--example",
+            "samba_sync",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .unwrap();
@@ -38,7 +51,11 @@ fn full_sync_of_two_thousand_accounts() {
         Value::Array(
             (0..ACCOUNTS)
                 .map(|i| {
-                    let password = if target { format!("T-{i}-x") } else { format!("Perf-{i}-Passw0rd") };
+                    let password = if target {
+                        format!("T-{i}-x")
+                    } else {
+                        format!("Perf-{i}-Passw0rd")
+                    };
                     json!({"op": "user", "name": format!("perf{i:05}"), "password": password})
                 })
                 .collect(),
@@ -51,11 +68,20 @@ fn full_sync_of_two_thousand_accounts() {
         source.join().unwrap().expect("source accounts");
         target.join().unwrap().expect("target accounts");
     });
-    eprintln!("{ACCOUNTS} accounts on each DC in {:.1?}", started.elapsed());
+    eprintln!(
+        "{ACCOUNTS} accounts on each DC in {:.1?}",
+        started.elapsed()
+    );
     let state = lab.root.join("state");
     let started = Instant::now();
     let output = Command::new(&bin)
-        .args(["--source", &lab.source.url(), "--target", &lab.target.url(), "--state"])
+        .args([
+            "--source",
+            &lab.source.url(),
+            "--target",
+            &lab.target.url(),
+            "--state",
+        ])
         .arg(&state)
         .output()
         .unwrap();

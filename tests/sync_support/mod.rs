@@ -113,7 +113,7 @@ pub fn directory_with(accounts: Vec<SourceAccount>) -> Arc<Mutex<InMemoryDirecto
     let mut directory = InMemoryDirectory::new();
     directory.add_partition(partition());
     for account in accounts {
-        directory.add_account(&partition().dn(), account).unwrap();
+        directory.add_account(partition().dn(), account).unwrap();
     }
     Arc::new(Mutex::new(directory))
 }
