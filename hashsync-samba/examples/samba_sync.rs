@@ -496,6 +496,14 @@ impl Progress {
                         "code": code, "message": message,
                     })
                 }
+                WriteOutcome::Unbuildable { reason } => {
+                    eprintln!("  cannot write {sam_account_name}: {reason}");
+                    serde_json::json!({
+                        "id": null, "event": "TargetRefused",
+                        "sam_account_name": sam_account_name,
+                        "code": null, "message": reason,
+                    })
+                }
                 _ => continue,
             };
             self.line(&line);

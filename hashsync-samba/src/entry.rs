@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use ldap3::ResultEntry;
 use ldap3::asn1::StructureTag;
+use zeroize::Zeroize;
 
 /// One entry: its DN and its attributes (names lower-cased), values raw.
 #[derive(Clone, Default)]
@@ -15,6 +16,16 @@ pub struct RawEntry {
     /// The entry's DN as the server wrote it.
     pub dn: String,
     attributes: HashMap<String, Vec<Vec<u8>>>,
+}
+
+impl Drop for RawEntry {
+    fn drop(&mut self) {
+        // Entries carry unicodePwd and supplementalCredentials: wipe every
+        // value this crate held (ldap3's own read buffers are beyond reach).
+        for values in self.attributes.values_mut() {
+            values.iter_mut().for_each(Zeroize::zeroize);
+        }
+    }
 }
 
 impl core::fmt::Debug for RawEntry {
@@ -74,12 +85,15 @@ impl RawEntry {
         self.first(name).and_then(|v| core::str::from_utf8(v).ok())
     }
 
-    /// Removes an attribute and returns its values (to take secrets out
-    /// without copying them).
-    pub fn take(&mut self, name: &str) -> Vec<Vec<u8>> {
+    /// Removes an attribute and returns its values, wiped when dropped
+    /// (to take secrets out without leaving copies).
+    pub fn take(&mut self, name: &str) -> Vec<zeroize::Zeroizing<Vec<u8>>> {
         self.attributes
             .remove(&name.to_ascii_lowercase())
             .unwrap_or_default()
+            .into_iter()
+            .map(zeroize::Zeroizing::new)
+            .collect()
     }
 }
 

@@ -11,7 +11,9 @@
 //!   last committed window; when the scan ends, DirSync continues from the
 //!   cookie, which also catches whatever changed during the scan.
 //! - Incremental sync is DirSync from the saved cookie. DirSync returns
-//!   only changed attributes, so each changed object is read again by GUID.
+//!   only changed attributes, so each changed object is read again by GUID
+//!   and the changes are handed over in USN order. (Samba answers DirSync
+//!   in one piece, so memory holds the changed objects of one cycle.)
 //! - An object without a password yet is not an error: it is left out and
 //!   recorded in the [`SkipLog`].
 //! - A DC that is unreachable or goes away mid-stream ends the stream with
@@ -368,7 +370,7 @@ impl Iterator for FullScan<'_> {
 enum ChangesState {
     NotRead,
     Reading {
-        guids: VecDeque<[u8; 16]>,
+        changed: VecDeque<RawEntry>,
         next_cookie: Vec<u8>,
     },
     Done,
@@ -381,6 +383,34 @@ struct Changes<'a> {
     state: ChangesState,
 }
 
+impl Changes<'_> {
+    /// DirSync from the cookie, then every changed object read again by
+    /// GUID (DirSync gives only what changed), in USN order.
+    fn read(&mut self) -> Result<ChangesState, SambaError> {
+        let (entries, next_cookie) =
+            self.source
+                .dirsync(&self.base, USER_FILTER, &ACCOUNT_ATTRIBUTES, &self.cookie)?;
+        let guids: Vec<[u8; 16]> = entries
+            .iter()
+            .filter_map(|e| e.first("objectGUID"))
+            .filter_map(|g| <[u8; 16]>::try_from(g).ok())
+            .collect();
+        drop(entries);
+        let mut changed = Vec::with_capacity(guids.len());
+        for guid in &guids {
+            // Gone since (deleted): nothing to sync.
+            if let Some(entry) = self.source.by_guid(guid)? {
+                changed.push(entry);
+            }
+        }
+        changed.sort_by_key(|e| usn_changed(e).unwrap_or(0));
+        Ok(ChangesState::Reading {
+            changed: changed.into(),
+            next_cookie,
+        })
+    }
+}
+
 impl Iterator for Changes<'_> {
     type Item = Result<SourceItem, SambaError>;
 
@@ -388,47 +418,25 @@ impl Iterator for Changes<'_> {
         loop {
             match &mut self.state {
                 ChangesState::Done => return None,
-                ChangesState::NotRead => {
-                    let read = self.source.dirsync(
-                        &self.base,
-                        USER_FILTER,
-                        &ACCOUNT_ATTRIBUTES,
-                        &self.cookie,
-                    );
-                    match read {
-                        Ok((entries, next_cookie)) => {
-                            // Only GUIDs are kept: the rest is read again.
-                            let guids = entries
-                                .iter()
-                                .filter_map(|e| e.first("objectGUID"))
-                                .filter_map(|g| <[u8; 16]>::try_from(g).ok())
-                                .collect();
-                            self.state = ChangesState::Reading { guids, next_cookie };
-                        }
-                        Err(err) => {
-                            self.state = ChangesState::Done;
-                            return Some(Err(err));
-                        }
+                ChangesState::NotRead => match self.read() {
+                    Ok(state) => self.state = state,
+                    Err(err) => {
+                        self.state = ChangesState::Done;
+                        return Some(Err(err));
                     }
-                }
-                ChangesState::Reading { guids, next_cookie } => {
-                    let Some(guid) = guids.pop_front() else {
+                },
+                ChangesState::Reading {
+                    changed,
+                    next_cookie,
+                } => {
+                    let Some(entry) = changed.pop_front() else {
                         let cookie = std::mem::take(next_cookie);
                         self.state = ChangesState::Done;
                         let done = SourcePosition::Incremental { cookie };
                         return Some(Ok(SourceItem::Checkpoint(done.to_cursor())));
                     };
-                    match self.source.by_guid(&guid) {
-                        Ok(Some(entry)) => {
-                            if let Some(item) = self.source.to_item(entry) {
-                                return Some(Ok(item));
-                            }
-                        }
-                        Ok(None) => {}
-                        Err(err) => {
-                            self.state = ChangesState::Done;
-                            return Some(Err(err));
-                        }
+                    if let Some(item) = self.source.to_item(entry) {
+                        return Some(Ok(item));
                     }
                 }
             }

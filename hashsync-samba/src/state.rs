@@ -80,6 +80,30 @@ fn ensure_directory(directory: &Path) -> Result<(), StateError> {
     })
 }
 
+/// Removes temporary files that writers of `name` killed mid-write left
+/// behind (never renamed, so never part of the state); a file whose
+/// writer is still running is left alone.
+fn remove_stale_temporaries(directory: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|f| f.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Cursors in one file (`cursors.json`) under the state directory: a JSON
 /// object of connector -> partition -> hex cursor, rewritten atomically
 /// on every save.
@@ -96,6 +120,7 @@ impl FileCursorStore {
     /// Opens (or starts) the store in `directory`.
     pub fn open(directory: &Path) -> Result<Self, StateError> {
         ensure_directory(directory)?;
+        remove_stale_temporaries(directory, Self::FILE_NAME);
         let path = directory.join(Self::FILE_NAME);
         let cursors = match read_if_present(&path)? {
             None => BTreeMap::new(),
@@ -180,6 +205,7 @@ impl ConfigurationStore {
     /// The store in `directory` (created if missing).
     pub fn open(directory: &Path) -> Result<Self, StateError> {
         ensure_directory(directory)?;
+        remove_stale_temporaries(directory, Self::FILE_NAME);
         Ok(Self {
             path: directory.join(Self::FILE_NAME),
         })
@@ -249,6 +275,21 @@ mod tests {
             1,
             "no temporary file left"
         );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn temporaries_of_dead_writers_are_removed_on_open() {
+        let dir = scratch("stale");
+        fs::create_dir_all(&dir).unwrap();
+        // No process has pid 4194305 (above Linux's pid_max limit).
+        let stale = dir.join(".cursors.json.4194305.tmp");
+        let live = dir.join(format!(".cursors.json.{}.tmp", std::process::id()));
+        fs::write(&stale, b"half").unwrap();
+        fs::write(&live, b"in progress").unwrap();
+        FileCursorStore::open(&dir).unwrap();
+        assert!(!stale.exists());
+        assert!(live.exists(), "a running writer's file stays");
         fs::remove_dir_all(dir).unwrap();
     }
 

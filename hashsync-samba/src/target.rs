@@ -32,6 +32,12 @@ pub enum WriteOutcome {
     /// No account matched yet (the managed domain's object sync has not
     /// created it): retry later (Entra Connect's RetryRequestedByTarget).
     NotYetAtTarget,
+    /// The update lacks what the target needs (no Kerberos keys, no AES
+    /// pair): not retried.
+    Unbuildable {
+        /// What was missing.
+        reason: String,
+    },
     /// The server refused the search or the write: not retried.
     Refused {
         /// The LDAP result code.
@@ -158,16 +164,12 @@ impl SambaTarget {
         let dn = entry.dn.clone();
         let supplemental = match supplemental_credentials(update) {
             Ok(bytes) => bytes,
-            Err(reason) => {
-                return Ok(WriteOutcome::Refused {
-                    code: 0,
-                    message: format!("cannot build supplementalCredentials: {reason}"),
-                });
-            }
+            Err(reason) => return Ok(WriteOutcome::Unbuildable { reason }),
         };
         let mods = vec![
             replace("unicodePwd", update.legacy.nt_hash.expose_secret().to_vec()),
-            replace("supplementalCredentials", supplemental),
+            // ldap3 takes owned values; its copies are beyond our reach.
+            replace("supplementalCredentials", supplemental.to_vec()),
         ];
         let result =
             self.connection
@@ -189,7 +191,9 @@ impl SambaTarget {
 /// their stored salt and iteration count, in the layout hashsync's
 /// builder writes (Kerberos-Newer-Keys, Kerberos when there are DES keys,
 /// Packages).
-pub fn supplemental_credentials(update: &CredentialUpdate) -> Result<Vec<u8>, String> {
+pub fn supplemental_credentials(
+    update: &CredentialUpdate,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
     let Some(kerberos) = &update.legacy.kerberos else {
         return Err("the update carries no Kerberos keys".to_owned());
     };
@@ -218,8 +222,7 @@ pub fn supplemental_credentials(update: &CredentialUpdate) -> Result<Vec<u8>, St
         kerberos.iterations,
     );
     built.current = current;
-    let bytes = built.to_bytes(HexCase::Upper).map_err(|e| e.to_string())?;
-    Ok(bytes.to_vec())
+    built.to_bytes(HexCase::Upper).map_err(|e| e.to_string())
 }
 
 impl Transport for SambaTarget {
@@ -235,7 +238,9 @@ impl Transport for SambaTarget {
             results.push(match outcome {
                 WriteOutcome::Written { .. } => ItemResult::Success,
                 WriteOutcome::NotYetAtTarget => ItemResult::FailedRetry,
-                WriteOutcome::Refused { .. } => ItemResult::FailedNoRetry,
+                WriteOutcome::Refused { .. } | WriteOutcome::Unbuildable { .. } => {
+                    ItemResult::FailedNoRetry
+                }
             });
             log.push(TargetWrite {
                 sam_account_name: update.sam_account_name.clone(),
