@@ -22,8 +22,13 @@
 //!
 //! Progress goes to stderr; the last stdout line is
 //! `{"mode": "full"|"incremental", "read": N, "synced": N, "out_of_scope": N, "failed": N}`.
-//! Exit 0 when the cycle completed, 1 on an error (one line naming the
-//! server and the failing operation), 2 on bad flags.
+//! `read` counts the accounts this run read (in scope or not), `synced`
+//! the updates the target stored, `out_of_scope` the accounts scope
+//! refused plus those the source left out (no password yet), `failed` the
+//! updates the target refused for good. A run resumed after a crash in a
+//! full sync is reported as `"full"`. Exit 0 when the cycle completed, 1 on
+//! an error (one line naming the server and the failing operation), 2 on
+//! bad flags.
 //!
 //! The environment variable `HASHSYNC_SAMBA_PAGE_USNS` sets the full
 //! sync's page size in USNs (default 1000).
@@ -325,11 +330,14 @@ fn run(options: &Options) -> Result<Summary, String> {
     let (mut target, _, _) = driver.into_parts();
     let total = cycle_started.elapsed();
     let (read, write) = (read_time.get(), target.spent);
+    let timings = target.target.timings();
     eprintln!(
-        "{ad_connector}: {:.2} s in all: LDAP read {:.2} s, LDAP write {:.2} s, the rest (hashing, engine, state files) {:.2} s",
+        "{ad_connector}: {:.2} s in all: LDAP read {:.2} s, LDAP write {:.2} s (account search {:.2} s, modify {:.2} s), the rest (hashing, engine, state files) {:.2} s",
         total.as_secs_f64(),
         read.as_secs_f64(),
         write.as_secs_f64(),
+        timings.search.as_secs_f64(),
+        timings.modify.as_secs_f64(),
         total.saturating_sub(read + write).as_secs_f64()
     );
     progress.log_target(&mut target.target);

@@ -14,6 +14,8 @@
 //! them (MS-DRSR). This adapter is for Samba forests, test labs and
 //! migrations into a Samba domain.
 
+#![warn(missing_docs)]
+
 mod account;
 mod connection;
 mod controls;
@@ -32,5 +34,5 @@ pub use error::{SambaError, StateError};
 pub use position::SourcePosition;
 pub use source::{DEFAULT_PAGE_USNS, SambaSource, SkipLog};
 pub use state::{ConfigurationStore, FileCursorStore, write_atomically};
-pub use target::{SambaTarget, TargetWrite, WriteOutcome, supplemental_credentials};
+pub use target::{SambaTarget, TargetTimings, TargetWrite, WriteOutcome, supplemental_credentials};
 pub use url::{ldapi_url, server_name};

@@ -9,7 +9,7 @@
 //! from the update's keys and their stored salt; nothing from the source's
 //! blob is copied.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hashsync::formats::{HexCase, KeyGeneration, StoredCredentials as Supplemental};
 use hashsync::sync::{Batch, CredentialUpdate, ItemResult, Transport};
@@ -57,12 +57,23 @@ pub struct TargetWrite {
     pub outcome: WriteOutcome,
 }
 
+/// Where a target's time went, summed over every update so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TargetTimings {
+    /// Finding the accounts (the search by the match attribute).
+    pub search: Duration,
+    /// The credential modifies.
+    pub modify: Duration,
+}
+
 /// A Samba AD DC written on its privileged `ldapi` socket.
 pub struct SambaTarget {
     connection: Connection,
     match_attribute: String,
     base: Option<String>,
     log: Vec<TargetWrite>,
+    timings: TargetTimings,
 }
 
 impl core::fmt::Debug for SambaTarget {
@@ -83,6 +94,7 @@ impl SambaTarget {
             match_attribute: "sAMAccountName".to_owned(),
             base: None,
             log: Vec::new(),
+            timings: TargetTimings::default(),
         }
     }
 
@@ -102,6 +114,11 @@ impl SambaTarget {
     /// The DC's socket path, for messages.
     pub fn server(&self) -> &str {
         self.connection.server()
+    }
+
+    /// Time spent searching and modifying so far.
+    pub fn timings(&self) -> TargetTimings {
+        self.timings
     }
 
     /// Takes the per-update outcomes recorded since the last call.
@@ -144,14 +161,17 @@ impl SambaTarget {
             self.match_attribute,
             ldap_escape(&update.sam_account_name)
         );
-        let (entries, result) = self.connection.search(
+        let searching = Instant::now();
+        let searched = self.connection.search(
             "account search",
             base,
             Scope::Subtree,
             &filter,
             &["distinguishedName"],
             Vec::new(),
-        )?;
+        );
+        self.timings.search += searching.elapsed();
+        let (entries, result) = searched?;
         if result.rc != 0 {
             return Ok(WriteOutcome::Refused {
                 code: result.rc,
@@ -171,9 +191,12 @@ impl SambaTarget {
             // ldap3 takes owned values; its copies are beyond our reach.
             replace("supplementalCredentials", supplemental.to_vec()),
         ];
-        let result =
+        let modifying = Instant::now();
+        let modified =
             self.connection
-                .modify("credential write", &dn, mods, vec![bypass_password_hash()])?;
+                .modify("credential write", &dn, mods, vec![bypass_password_hash()]);
+        self.timings.modify += modifying.elapsed();
+        let result = modified?;
         Ok(if result.rc == 0 {
             WriteOutcome::Written {
                 distinguished_name: dn,

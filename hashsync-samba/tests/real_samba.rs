@@ -230,10 +230,37 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
 
     let state = lab.root.join("state");
     // 1. First run: configuration built and saved, full sync.
-    let run = sync(&bin, &lab, &state, &[], 1000);
+    let events = lab.root.join("events.jsonl");
+    let run = sync(
+        &bin,
+        &lab,
+        &state,
+        &["--events", events.to_str().unwrap()],
+        1000,
+    );
     assert_eq!(run.code, Some(0), "first run");
     let summary = run.summary.expect("JSON summary");
     assert_eq!(summary["mode"], "full");
+    let lines: Vec<Value> = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let successes = lines
+        .iter()
+        .filter(|e| e["event"] == "PasswordChangeResult" && e["outcome"] == "Success")
+        .count();
+    assert_eq!(
+        successes,
+        in_scope.len(),
+        "one result event per synced account"
+    );
+    assert!(
+        lines.iter().any(|e| e["event"] == "SourceSkipped"
+            && e["sam_account_name"] == "Guest"
+            && e["reason"].as_str().unwrap().contains("no password")),
+        "Guest has no password: a skip with its reason"
+    );
     assert_eq!(summary["synced"], in_scope.len() as u64, "{summary}");
     assert_eq!(summary["failed"], 0);
     // Ours, the computer, and Samba's own (Administrator, krbtgt, Guest, …).

@@ -24,6 +24,9 @@ def by_name(name):
     return "(sAMAccountName=%s)" % ldb.binary_encode(name)
 
 
+# One transaction for the lot: one commit (and fsync) instead of one per
+# account, which makes creating thousands of accounts minutes faster.
+db.transaction_start()
 for op in spec["ops"]:
     kind = op["op"]
     if kind == "user":
@@ -44,4 +47,5 @@ for op in spec["ops"]:
         db.setpassword(by_name(op["name"]), op["password"])
     else:
         raise SystemExit("unknown op %r" % kind)
+db.transaction_commit()
 print("ok %d" % len(spec["ops"]))
