@@ -332,7 +332,7 @@ fn run(options: &Options) -> Result<Summary, String> {
     let (read, write) = (read_time.get(), target.spent);
     let timings = target.target.timings();
     eprintln!(
-        "{ad_connector}: {:.2} s in all: LDAP read {:.2} s, LDAP write {:.2} s (account search {:.2} s, modify {:.2} s), the rest (hashing, engine, state files) {:.2} s",
+        "{ad_connector}: {:.2} s in all: LDAP read {:.2} s, LDAP write {:.2} s (account search {:.2} s, modify {:.2} s), the rest (hashing, engine, state files, retry waits) {:.2} s",
         total.as_secs_f64(),
         read.as_secs_f64(),
         write.as_secs_f64(),
@@ -589,7 +589,7 @@ impl Observer for Progress {
                 ItemOutcome::Success => self.summary.synced += 1,
                 ItemOutcome::NoRetry => self.summary.failed += 1,
                 ItemOutcome::Retrying => eprintln!(
-                    "  retry {sam_account_name} in {} ms (RetryRequestedByTarget)",
+                    "  retry {sam_account_name} in {} ms",
                     retry_in_ms.unwrap_or(0)
                 ),
                 _ => {}
