@@ -10,9 +10,13 @@
 #[path = "lab/gate.rs"]
 mod gate;
 mod lab;
+#[path = "lab/population.rs"]
+mod population;
+#[path = "lab/runner.rs"]
+mod runner;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,167 +24,18 @@ use gate::Gate;
 use hashsync_samba::ConfigurationStore;
 use hashsync_samba::ldapi_url;
 use lab::{Lab, check_tools};
+use population::{Account, accounts, create_ops};
+use runner::{assert_logs_in, assert_refused, example, sync, sync_from};
 use serde_json::{Value, json};
 
-const BULK: usize = 70;
-
-struct Account {
-    name: String,
-    password: String,
-    upn: Option<&'static str>,
-    disabled: bool,
-    must_change: bool,
-}
-
-fn user(name: &str, password: &str) -> Account {
-    Account {
-        name: name.to_owned(),
-        password: password.to_owned(),
-        upn: None,
-        disabled: false,
-        must_change: false,
-    }
-}
-
-fn long_password() -> String {
-    let password: String = "Long-password-0123456789-"
-        .chars()
-        .cycle()
-        .take(120)
-        .collect();
-    assert_eq!(password.chars().count(), 120);
-    password
-}
-
-/// The accounts synced (in scope) and those scope must refuse.
-fn accounts() -> (Vec<Account>, Vec<Account>) {
-    let mut in_scope = vec![
-        Account {
-            upn: Some("John.Doe@contoso.example"),
-            ..user("jdoe", "Upn-Passw0rd")
-        },
-        user("umlaut", "Pässwörd-äöü-日本語-✓"),
-        user("long120", &long_password()),
-        user("spaces", "  spaced out password  "),
-    ];
-    for i in 1..=BULK {
-        in_scope.push(user(&format!("bulk{i:03}"), &format!("Bulk-{i}-Passw0rd")));
-    }
-    let out_of_scope = vec![
-        Account {
-            disabled: true,
-            ..user("disabled1", "Disabled-Passw0rd")
-        },
-        Account {
-            must_change: true,
-            ..user("mustchange", "MustChange-Passw0rd")
-        },
-        user("MSOL_0123456789ab", "Msol-Passw0rd"),
-    ];
-    (in_scope, out_of_scope)
-}
-
-fn create_ops(accounts: &[Account], target_copy: bool) -> Vec<Value> {
-    accounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            if target_copy {
-                // Same names at the target, unrelated passwords.
-                json!({"op": "user", "name": a.name, "password": format!("Target-{i}-{}", std::process::id())})
-            } else {
-                json!({"op": "user", "name": a.name, "password": a.password, "upn": a.upn,
-                       "disabled": a.disabled, "must_change": a.must_change})
-            }
-        })
-        .collect()
-}
-
-fn example() -> PathBuf {
-    // The test profile shares this test's build of hashsync.
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--profile",
-            "test",
-            "-p",
-            "hashsync-samba",
-            "--example",
-            "samba_sync",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo build --example samba_sync");
-    let deps = std::env::current_exe().unwrap();
-    deps.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/samba_sync")
-}
-
-struct Run {
-    code: Option<i32>,
-    summary: Option<Value>,
-    stderr: String,
-}
-
-fn sync(bin: &Path, lab: &Lab, state: &Path, extra: &[&str], page_usns: u64) -> Run {
-    sync_from(bin, &lab.source.url(), lab, state, extra, page_usns)
-}
-
-fn sync_from(
-    bin: &Path,
-    source: &str,
-    lab: &Lab,
-    state: &Path,
-    extra: &[&str],
-    page_usns: u64,
-) -> Run {
-    let output = Command::new(bin)
-        .args(["--source", source, "--target", &lab.target.url(), "--state"])
-        .arg(state)
-        .args(extra)
-        .env("HASHSYNC_SAMBA_PAGE_USNS", page_usns.to_string())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    eprintln!(
-        "samba_sync {extra:?}: {:?}\n{stderr}{stdout}",
-        output.status.code()
-    );
-    Run {
-        code: output.status.code(),
-        summary: stdout
-            .lines()
-            .last()
-            .and_then(|l| serde_json::from_str(l).ok()),
-        stderr,
-    }
-}
-
-fn assert_logs_in(lab: &Lab, name: &str, password: &str) {
-    assert!(
-        lab.kinit(&lab.target, name, password),
-        "kinit (AES256 only) {name} at the target"
-    );
-    assert!(
-        lab.ntlm(&lab.target, name, password),
-        "NTLM {name} at the target"
-    );
-}
-
-fn assert_refused(lab: &Lab, name: &str, password: &str) {
-    assert!(
-        !lab.kinit(&lab.target, name, password),
-        "kinit {name} at the target must fail"
-    );
-    assert!(
-        !lab.ntlm(&lab.target, name, password),
-        "NTLM {name} at the target must fail"
-    );
+/// The lab and what every scenario needs.
+struct Context {
+    lab: Lab,
+    bin: PathBuf,
+    state: PathBuf,
+    in_scope: Vec<Account>,
+    out_of_scope: Vec<Account>,
+    started: Instant,
 }
 
 #[test]
@@ -195,7 +50,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     }
     let started = Instant::now();
     let bin = example();
-    let mut lab = Lab::new().expect("lab");
+    let lab = Lab::new().expect("lab");
     let (in_scope, out_of_scope) = accounts();
     let all: Vec<&Account> = in_scope.iter().chain(&out_of_scope).collect();
     let mut source_ops = create_ops(&in_scope, false);
@@ -229,12 +84,41 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     assert_refused(&lab, "jdoe", "Upn-Passw0rd");
 
     let state = lab.root.join("state");
+    let mut cx = Context {
+        lab,
+        bin,
+        state,
+        in_scope,
+        out_of_scope,
+        started,
+    };
+    full_sync_then_logins(&mut cx);
+    incremental_newest_password_wins(&mut cx);
+    crashes_mid_full_sync_converge(&mut cx);
+    source_dc_stopped_mid_cycle(&mut cx);
+    source_dc_down_at_cycle_start(&mut cx);
+    account_late_at_the_target(&mut cx);
+    target_away_batch_retried(&mut cx);
+    let started = cx.started;
+    drop(cx);
+    eprintln!("real-server test: {:.1?} in all", started.elapsed());
+}
+
+fn full_sync_then_logins(cx: &mut Context) {
+    let Context {
+        ref mut lab,
+        ref bin,
+        ref state,
+        ref in_scope,
+        ref out_of_scope,
+        ref started,
+    } = *cx;
     // 1. First run: configuration built and saved, full sync.
     let events = lab.root.join("events.jsonl");
     let run = sync(
-        &bin,
-        &lab,
-        &state,
+        bin,
+        lab,
+        state,
         &["--events", events.to_str().unwrap()],
         1000,
     );
@@ -265,7 +149,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     assert_eq!(summary["failed"], 0);
     // Ours, the computer, and Samba's own (Administrator, krbtgt, Guest, …).
     assert!(summary["out_of_scope"].as_u64().unwrap() > out_of_scope.len() as u64 + 1);
-    let config = ConfigurationStore::open(&state)
+    let config = ConfigurationStore::open(state)
         .unwrap()
         .load()
         .unwrap()
@@ -274,16 +158,16 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         config.connector("onprem.contoso.com").is_ok(),
         "AD connector named after the domain"
     );
-    for a in &in_scope {
+    for a in in_scope {
         if !a.name.starts_with("bulk")
             || ["bulk001", "bulk050", "bulk070"].contains(&a.name.as_str())
         {
-            assert_logs_in(&lab, &a.name, &a.password);
-            assert_refused(&lab, &a.name, "Wrong-Passw0rd");
+            assert_logs_in(lab, &a.name, &a.password);
+            assert_refused(lab, &a.name, "Wrong-Passw0rd");
         }
     }
-    for a in &out_of_scope {
-        assert_refused(&lab, &a.name, &a.password);
+    for a in out_of_scope {
+        assert_refused(lab, &a.name, &a.password);
     }
     assert!(
         !lab.kinit(&lab.target, "WS01$", "Computer-Passw0rd-WS01"),
@@ -293,7 +177,16 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         "scenario 1 (full sync, logins) done after {:.1?}",
         started.elapsed()
     );
+}
 
+fn incremental_newest_password_wins(cx: &mut Context) {
+    let Context {
+        ref mut lab,
+        ref bin,
+        ref state,
+        ref started,
+        ..
+    } = *cx;
     // 2. Password changes, one account twice: one incremental run.
     lab.accounts(
         &lab.source,
@@ -304,21 +197,31 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         ]),
     )
     .unwrap();
-    let run = sync(&bin, &lab, &state, &[], 1000);
+    let run = sync(bin, lab, state, &[], 1000);
     assert_eq!(run.code, Some(0));
     let summary = run.summary.expect("JSON summary");
     assert_eq!(summary["mode"], "incremental");
     assert_eq!(summary["synced"], 2, "{summary}");
-    assert_logs_in(&lab, "jdoe", "Third-Passw0rd");
-    assert_refused(&lab, "jdoe", "Second-Passw0rd");
-    assert_refused(&lab, "jdoe", "Upn-Passw0rd");
-    assert_logs_in(&lab, "umlaut", "Ümlaut-Zwei-✓");
-    assert_refused(&lab, "umlaut", "Pässwörd-äöü-日本語-✓");
+    assert_logs_in(lab, "jdoe", "Third-Passw0rd");
+    assert_refused(lab, "jdoe", "Second-Passw0rd");
+    assert_refused(lab, "jdoe", "Upn-Passw0rd");
+    assert_logs_in(lab, "umlaut", "Ümlaut-Zwei-✓");
+    assert_refused(lab, "umlaut", "Pässwörd-äöü-日本語-✓");
     eprintln!(
         "scenario 2 (incremental) done after {:.1?}",
         started.elapsed()
     );
+}
 
+fn crashes_mid_full_sync_converge(cx: &mut Context) {
+    let Context {
+        ref mut lab,
+        ref bin,
+        ref state,
+        ref in_scope,
+        ref started,
+        ..
+    } = *cx;
     // 3. A crash in the middle of a forced full sync (two batches and
     // several pages), then a normal run converges.
     lab.accounts(
@@ -330,15 +233,15 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     )
     .unwrap();
     let run = sync(
-        &bin,
-        &lab,
-        &state,
+        bin,
+        lab,
+        state,
         &["--force-full-sync", "--crash-after-batches", "1"],
         40,
     );
     assert_ne!(run.code, Some(0), "aborted");
     assert!(run.summary.is_none(), "no summary from an aborted run");
-    let config = ConfigurationStore::open(&state)
+    let config = ConfigurationStore::open(state)
         .unwrap()
         .load()
         .unwrap()
@@ -350,14 +253,14 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
             .force_full_password_sync(),
         "flag back to 0"
     );
-    let run = sync(&bin, &lab, &state, &[], 40);
+    let run = sync(bin, lab, state, &[], 40);
     assert_eq!(run.code, Some(0), "run after the crash");
     let summary = run.summary.expect("JSON summary");
     assert_eq!(summary["failed"], 0);
-    assert_logs_in(&lab, "bulk010", "Crash-10-Passw0rd");
-    assert_logs_in(&lab, "bulk069", "Crash-69-Passw0rd");
-    assert_logs_in(&lab, "jdoe", "Third-Passw0rd");
-    let run = sync(&bin, &lab, &state, &[], 40);
+    assert_logs_in(lab, "bulk010", "Crash-10-Passw0rd");
+    assert_logs_in(lab, "bulk069", "Crash-69-Passw0rd");
+    assert_logs_in(lab, "jdoe", "Third-Passw0rd");
+    let run = sync(bin, lab, state, &[], 40);
     assert_eq!(run.summary.expect("summary")["mode"], "incremental");
     // Crashing after the second batch: the first batch's pages are
     // committed, so the next run resumes the same full sync from there.
@@ -369,14 +272,14 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     )
     .unwrap();
     let run = sync(
-        &bin,
-        &lab,
-        &state,
+        bin,
+        lab,
+        state,
         &["--force-full-sync", "--crash-after-batches", "2"],
         40,
     );
     assert_ne!(run.code, Some(0), "aborted");
-    let run = sync(&bin, &lab, &state, &[], 40);
+    let run = sync(bin, lab, state, &[], 40);
     assert_eq!(run.code, Some(0), "run after the second crash");
     let summary = run.summary.expect("JSON summary");
     assert_eq!(
@@ -388,12 +291,22 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         read > 0 && read < in_scope.len() as u64,
         "resumed past the committed pages: {summary}"
     );
-    assert_logs_in(&lab, "bulk070", "Resume-70-Passw0rd");
+    assert_logs_in(lab, "bulk070", "Resume-70-Passw0rd");
     eprintln!(
         "scenario 3 (crash mid full sync) done after {:.1?}",
         started.elapsed()
     );
+}
 
+fn source_dc_stopped_mid_cycle(cx: &mut Context) {
+    let Context {
+        ref mut lab,
+        ref bin,
+        ref state,
+        ref in_scope,
+        ref started,
+        ..
+    } = *cx;
     // 4a. The source DC stops in the middle of a full sync: a relay in
     // front of its socket holds one of the last page requests while the
     // DC is stopped (so the first batch has been written by then).
@@ -401,10 +314,10 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     std::fs::create_dir_all(&gates).unwrap();
     let counting = Gate::new(gates.join("count"), lab.source.socket(), None);
     let run = sync_from(
-        &bin,
+        bin,
         &ldapi_url(&counting.path),
-        &lab,
-        &state,
+        lab,
+        state,
         &["--force-full-sync"],
         8,
     );
@@ -419,7 +332,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     )
     .unwrap();
     let gate = Gate::new(gates.join("hold"), lab.source.socket(), Some(requests - 2));
-    let child = Command::new(&bin)
+    let child = Command::new(bin)
         .args([
             "--source",
             &ldapi_url(&gate.path),
@@ -427,7 +340,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
             &lab.target.url(),
             "--state",
         ])
-        .arg(&state)
+        .arg(state)
         .arg("--force-full-sync")
         .env("HASHSYNC_SAMBA_PAGE_USNS", "8")
         .stdout(Stdio::piped())
@@ -456,7 +369,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     );
     let namespace = lab.namespace.clone();
     lab.source.start(&namespace).expect("source back");
-    let run = sync(&bin, &lab, &state, &[], 40);
+    let run = sync(bin, lab, state, &[], 40);
     assert_eq!(run.code, Some(0), "the cycle after the DC is back");
     let summary = run.summary.expect("summary");
     assert_eq!(summary["mode"], "full", "the interrupted full sync resumes");
@@ -464,12 +377,21 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         summary["read"].as_u64().unwrap() < in_scope.len() as u64,
         "{summary}"
     );
-    assert_logs_in(&lab, "bulk030", "Midway-30-Passw0rd");
+    assert_logs_in(lab, "bulk030", "Midway-30-Passw0rd");
     eprintln!(
         "scenario 4a (source DC stopped mid-cycle) done after {:.1?}",
         started.elapsed()
     );
+}
 
+fn source_dc_down_at_cycle_start(cx: &mut Context) {
+    let Context {
+        ref mut lab,
+        ref bin,
+        ref state,
+        ref started,
+        ..
+    } = *cx;
     // 4b. The source DC is down when a cycle starts: a typed error naming it; back, the next
     // cycle carries what changed meanwhile.
     lab.accounts(
@@ -480,7 +402,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     )
     .unwrap();
     lab.source.stop();
-    let run = sync(&bin, &lab, &state, &[], 1000);
+    let run = sync(bin, lab, state, &[], 1000);
     assert_eq!(run.code, Some(1));
     let message = run.stderr.lines().last().unwrap_or("");
     assert!(
@@ -490,15 +412,24 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     assert!(message.contains("rootDSE read"), "{message}");
     let namespace = lab.namespace.clone();
     lab.source.start(&namespace).expect("source back");
-    let run = sync(&bin, &lab, &state, &[], 1000);
+    let run = sync(bin, lab, state, &[], 1000);
     assert_eq!(run.code, Some(0));
     assert_eq!(run.summary.expect("summary")["synced"], 1);
-    assert_logs_in(&lab, "bulk020", "Away-20-Passw0rd");
+    assert_logs_in(lab, "bulk020", "Away-20-Passw0rd");
     eprintln!(
         "scenario 4 (source DC away) done after {:.1?}",
         started.elapsed()
     );
+}
 
+fn account_late_at_the_target(cx: &mut Context) {
+    let Context {
+        ref mut lab,
+        ref bin,
+        ref state,
+        ref started,
+        ..
+    } = *cx;
     // 5. An account at the source that the target does not have yet:
     // retried, and written once it exists there.
     lab.accounts(
@@ -508,7 +439,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         ]),
     )
     .unwrap();
-    let mut child = Command::new(&bin)
+    let mut child = Command::new(bin)
         .args([
             "--source",
             &lab.source.url(),
@@ -516,7 +447,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
             &lab.target.url(),
             "--state",
         ])
-        .arg(&state)
+        .arg(state)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -544,15 +475,24 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     if summary["synced"] == 0 {
         // The cycle ended with late1 waiting: the next one writes it.
-        let run = sync(&bin, &lab, &state, &[], 1000);
+        let run = sync(bin, lab, state, &[], 1000);
         assert_eq!(run.code, Some(0));
     }
-    assert_logs_in(&lab, "late1", "Late-Passw0rd");
+    assert_logs_in(lab, "late1", "Late-Passw0rd");
     eprintln!(
         "scenario 5 (late account) done after {:.1?}",
         started.elapsed()
     );
+}
 
+fn target_away_batch_retried(cx: &mut Context) {
+    let Context {
+        ref mut lab,
+        ref bin,
+        ref state,
+        ref started,
+        ..
+    } = *cx;
     // 6. The target goes away: the batch fails as a whole and every item
     // is retried; once the target is back, they are written.
     lab.accounts(
@@ -564,7 +504,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     )
     .unwrap();
     lab.target.stop();
-    let mut child = Command::new(&bin)
+    let mut child = Command::new(bin)
         .args([
             "--source",
             &lab.source.url(),
@@ -572,7 +512,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
             &lab.target.url(),
             "--state",
         ])
-        .arg(&state)
+        .arg(state)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -598,12 +538,10 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         "the batch failed while the target was away"
     );
     assert_eq!(output.status.code(), Some(0));
-    assert_logs_in(&lab, "bulk040", "Retry-40-Passw0rd");
-    assert_logs_in(&lab, "spaces", "  retried  ");
+    assert_logs_in(lab, "bulk040", "Retry-40-Passw0rd");
+    assert_logs_in(lab, "spaces", "  retried  ");
     eprintln!(
         "scenario 6 (target away, batch retried) done after {:.1?}",
         started.elapsed()
     );
-    drop(lab);
-    eprintln!("real-server test: {:.1?} in all", started.elapsed());
 }

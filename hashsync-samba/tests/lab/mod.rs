@@ -121,6 +121,10 @@ impl Dc {
         ] {
             command.arg(format!("--option={option}"));
         }
+        if std::env::var_os("HASHSYNC_LAB_LDB_NOSYNC").is_some() {
+            // Measurements only: no fsync at each ldb transaction commit.
+            command.arg("--option=ldb:nosync=true");
+        }
         command
     }
 

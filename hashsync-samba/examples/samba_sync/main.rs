@@ -33,9 +33,12 @@
 //! The environment variable `HASHSYNC_SAMBA_PAGE_USNS` sets the full
 //! sync's page size in USNs (default 1000).
 
+mod progress;
+mod timing;
+
 use std::cell::Cell;
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::fs::OpenOptions;
+use std::io::BufWriter;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,13 +50,13 @@ use hashsync::model::{
     ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, SyncConfiguration,
 };
 use hashsync::sync::{
-    Batch, ChangeSource, ChannelConfig, ChannelStart, Cursor, CursorStore, Driver, Event,
-    ItemOutcome, ItemResult, Observer, RunOutcome, SourceItem, SourceStream, SystemClock,
-    Transport,
+    ChangeSource, ChannelConfig, ChannelStart, CursorStore, Driver, RunOutcome, SystemClock,
 };
+use progress::Progress;
+use timing::{LoggedTarget, TimedSource};
+
 use hashsync_samba::{
-    ConfigurationStore, FileCursorStore, SambaError, SambaSource, SambaTarget, SkipLog,
-    SourcePosition, TargetWrite, WriteOutcome,
+    ConfigurationStore, FileCursorStore, SambaSource, SambaTarget, SourcePosition,
 };
 
 const AZUREAD_CONNECTOR: &str = "contoso.onmicrosoft.com - Microsoft Entra ID";
@@ -171,12 +174,12 @@ fn main() -> ExitCode {
 }
 
 #[derive(Default)]
-struct Summary {
-    mode: &'static str,
-    read: u64,
-    synced: u64,
-    out_of_scope: u64,
-    failed: u64,
+pub(crate) struct Summary {
+    pub(crate) mode: &'static str,
+    pub(crate) read: u64,
+    pub(crate) synced: u64,
+    pub(crate) out_of_scope: u64,
+    pub(crate) failed: u64,
 }
 
 /// The configuration as the Entra Connect wizard leaves it for one forest.
@@ -355,246 +358,4 @@ fn run(options: &Options) -> Result<Summary, String> {
     let mut summary = progress.summary;
     summary.mode = if full { "full" } else { "incremental" };
     Ok(summary)
-}
-
-/// The target, counting delivered batches to crash on demand.
-struct LoggedTarget {
-    target: SambaTarget,
-    /// Time spent writing to the target.
-    spent: Duration,
-    batches: u64,
-    crash_after: Option<u64>,
-}
-
-impl Transport for LoggedTarget {
-    type Error = SambaError;
-
-    fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, SambaError> {
-        let started = Instant::now();
-        let results = self.target.send(batch);
-        self.spent += started.elapsed();
-        self.batches += 1;
-        if self.crash_after.is_some_and(|k| self.batches >= k) {
-            eprintln!(
-                "samba_sync: aborting after {} batch(es), as asked",
-                self.batches
-            );
-            std::process::abort();
-        }
-        results
-    }
-}
-
-/// The source, timing the reads (for the summary's breakdown).
-struct TimedSource {
-    source: SambaSource,
-    spent: Rc<Cell<Duration>>,
-}
-
-struct TimedStream<'a> {
-    stream: SourceStream<'a, SambaError>,
-    spent: Rc<Cell<Duration>>,
-}
-
-impl Iterator for TimedStream<'_> {
-    type Item = Result<SourceItem, SambaError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let started = Instant::now();
-        let item = self.stream.next();
-        self.spent.set(self.spent.get() + started.elapsed());
-        item
-    }
-}
-
-impl ChangeSource for TimedSource {
-    type Error = SambaError;
-
-    fn partitions(&mut self) -> Result<Vec<Partition>, SambaError> {
-        let started = Instant::now();
-        let partitions = self.source.partitions();
-        self.spent.set(self.spent.get() + started.elapsed());
-        partitions
-    }
-
-    fn full_sync(
-        &mut self,
-        partition: &Partition,
-    ) -> Result<SourceStream<'_, SambaError>, SambaError> {
-        let started = Instant::now();
-        let spent = Rc::clone(&self.spent);
-        let stream = self.source.full_sync(partition);
-        spent.set(spent.get() + started.elapsed());
-        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SambaError>)
-    }
-
-    fn changes_since(
-        &mut self,
-        partition: &Partition,
-        cursor: &Cursor,
-    ) -> Result<SourceStream<'_, SambaError>, SambaError> {
-        let started = Instant::now();
-        let spent = Rc::clone(&self.spent);
-        let stream = self.source.changes_since(partition, cursor);
-        spent.set(spent.get() + started.elapsed());
-        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SambaError>)
-    }
-}
-
-struct Progress {
-    events: Option<BufWriter<File>>,
-    skips: SkipLog,
-    summary: Summary,
-    write_error: Option<std::io::Error>,
-    partition_error: Option<String>,
-}
-
-impl Progress {
-    fn line(&mut self, value: &serde_json::Value) {
-        if let Some(out) = self.events.as_mut() {
-            let written = serde_json::to_writer(&mut *out, value)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"))
-                .and_then(|()| out.flush());
-            if let Err(e) = written {
-                self.write_error.get_or_insert(e);
-            }
-        }
-    }
-
-    /// Objects the source left out (no password yet, unusable attributes).
-    fn log_skips(&mut self) {
-        for skip in self.skips.drain() {
-            eprintln!(
-                "  skipped {} ({}): {}",
-                skip.sam_account_name, skip.distinguished_name, skip.reason
-            );
-            self.summary.read += 1;
-            self.summary.out_of_scope += 1;
-            let line = serde_json::json!({
-                "id": null, "event": "SourceSkipped",
-                "sam_account_name": skip.sam_account_name,
-                "distinguished_name": skip.distinguished_name,
-                "reason": skip.reason.to_string(),
-            });
-            self.line(&line);
-        }
-    }
-
-    /// What the target said per update, refusals with the server's words.
-    fn log_target(&mut self, target: &mut SambaTarget) {
-        for TargetWrite {
-            sam_account_name,
-            outcome,
-            ..
-        } in target.drain_log()
-        {
-            let line = match outcome {
-                WriteOutcome::Written { .. } => continue,
-                WriteOutcome::NotYetAtTarget => serde_json::json!({
-                    "id": null, "event": "TargetRetryRequested",
-                    "sam_account_name": sam_account_name,
-                    "reason": "RetryRequestedByTarget: no such account at the target yet",
-                }),
-                WriteOutcome::Refused { code, message } => {
-                    eprintln!("  target refused {sam_account_name}: {code} {message}");
-                    serde_json::json!({
-                        "id": null, "event": "TargetRefused",
-                        "sam_account_name": sam_account_name,
-                        "code": code, "message": message,
-                    })
-                }
-                WriteOutcome::Unbuildable { reason } => {
-                    eprintln!("  cannot write {sam_account_name}: {reason}");
-                    serde_json::json!({
-                        "id": null, "event": "TargetRefused",
-                        "sam_account_name": sam_account_name,
-                        "code": null, "message": reason,
-                    })
-                }
-                _ => continue,
-            };
-            self.line(&line);
-        }
-    }
-}
-
-impl Observer for Progress {
-    fn event(&mut self, event: &Event) {
-        if self.events.is_some() {
-            match serde_json::to_value(event) {
-                Ok(value) => self.line(&value),
-                Err(e) => {
-                    self.write_error.get_or_insert(e.into());
-                }
-            }
-        }
-        match event {
-            Event::DomainFullSyncStarted { partition, .. } => {
-                eprintln!("  domain {partition}: full sync started")
-            }
-            Event::DomainFullSyncProgress {
-                partition,
-                read,
-                synced,
-                skipped,
-                ..
-            } => eprintln!(
-                "  domain {partition}: {read} read, {synced} synced, {skipped} out of scope"
-            ),
-            Event::DomainFullSyncCompleted {
-                partition,
-                read,
-                synced,
-                skipped,
-                failed,
-                ..
-            } => eprintln!(
-                "  domain {partition}: full sync complete: {read} read, {synced} synced, {skipped} out of scope, {failed} failed"
-            ),
-            Event::PartitionFailed {
-                partition, reason, ..
-            } => {
-                eprintln!("  domain {partition}: failed: {reason}");
-                self.partition_error.get_or_insert_with(|| reason.clone());
-            }
-            Event::BatchCompleted {
-                batch,
-                succeeded,
-                retrying,
-                failed,
-                ..
-            } => eprintln!(
-                "  batch {batch}: {succeeded} written, {retrying} to retry, {failed} refused"
-            ),
-            Event::BatchFailed { batch, reason, .. } => {
-                eprintln!("  batch {batch} failed: {reason}; every item is retried")
-            }
-            Event::AccountSkipped {
-                sam_account_name,
-                reason,
-                ..
-            } => {
-                eprintln!("  out of scope: {sam_account_name} ({reason:?})");
-                self.summary.read += 1;
-                self.summary.out_of_scope += 1;
-            }
-            Event::PasswordChangeRequest { .. } => self.summary.read += 1,
-            Event::PasswordChangeResult {
-                sam_account_name,
-                outcome,
-                retry_in_ms,
-                ..
-            } => match outcome {
-                ItemOutcome::Success => self.summary.synced += 1,
-                ItemOutcome::NoRetry => self.summary.failed += 1,
-                ItemOutcome::Retrying => eprintln!(
-                    "  retry {sam_account_name} in {} ms",
-                    retry_in_ms.unwrap_or(0)
-                ),
-                _ => {}
-            },
-            _ => {}
-        }
-    }
 }
