@@ -7,6 +7,8 @@
 //! Needs root, a network namespace and Samba: `sudo bash .ci/install-samba`.
 //! Under CI (`CI` set) missing tools fail the test instead of skipping it.
 
+#[path = "lab/example.rs"]
+mod example;
 #[path = "lab/gate.rs"]
 mod gate;
 mod lab;
@@ -15,9 +17,8 @@ mod population;
 #[path = "lab/runner.rs"]
 mod runner;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use gate::Gate;
@@ -25,18 +26,22 @@ use hashsync_samba::ConfigurationStore;
 use hashsync_samba::ldapi_url;
 use lab::{Lab, check_tools};
 use population::{Account, accounts, create_ops};
-use runner::{assert_logs_in, assert_refused, example, sync, sync_from};
+use runner::{assert_logs_in, assert_refused, command, example, run_watching, sync, sync_from};
 use serde_json::{Value, json};
 
-/// The lab and what every scenario needs.
-struct Context {
-    lab: Lab,
+/// The example and its state directory.
+struct Tool {
     bin: PathBuf,
     state: PathBuf,
+}
+
+/// The accounts created at both DCs.
+struct People {
     in_scope: Vec<Account>,
     out_of_scope: Vec<Account>,
-    started: Instant,
 }
+
+type Scenario = fn(&mut Lab, &Tool, &People);
 
 #[test]
 #[ignore = "needs Samba AD DC: sudo bash .ci/install-samba"]
@@ -84,35 +89,42 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
     assert_refused(&lab, "jdoe", "Upn-Passw0rd");
 
     let state = lab.root.join("state");
-    let mut cx = Context {
-        lab,
-        bin,
-        state,
+    let mut lab = lab;
+    let tool = Tool { bin, state };
+    let people = People {
         in_scope,
         out_of_scope,
-        started,
     };
-    full_sync_then_logins(&mut cx);
-    incremental_newest_password_wins(&mut cx);
-    crashes_mid_full_sync_converge(&mut cx);
-    source_dc_stopped_mid_cycle(&mut cx);
-    source_dc_down_at_cycle_start(&mut cx);
-    account_late_at_the_target(&mut cx);
-    target_away_batch_retried(&mut cx);
-    let started = cx.started;
-    drop(cx);
+    let scenarios: [(&str, Scenario); 7] = [
+        ("full_sync_then_logins", full_sync_then_logins),
+        (
+            "incremental_newest_password_wins",
+            incremental_newest_password_wins,
+        ),
+        (
+            "crashes_mid_full_sync_converge",
+            crashes_mid_full_sync_converge,
+        ),
+        ("source_dc_stopped_mid_cycle", source_dc_stopped_mid_cycle),
+        (
+            "source_dc_down_at_cycle_start",
+            source_dc_down_at_cycle_start,
+        ),
+        ("account_late_at_the_target", account_late_at_the_target),
+        ("target_away_batch_retried", target_away_batch_retried),
+    ];
+    for (name, scenario) in scenarios {
+        scenario(&mut lab, &tool, &people);
+        eprintln!("scenario {name} done after {:.1?}", started.elapsed());
+    }
+    drop(lab);
     eprintln!("real-server test: {:.1?} in all", started.elapsed());
 }
 
-fn full_sync_then_logins(cx: &mut Context) {
-    let Context {
-        ref mut lab,
-        ref bin,
-        ref state,
-        ref in_scope,
-        ref out_of_scope,
-        ref started,
-    } = *cx;
+fn full_sync_then_logins(lab: &mut Lab, tool: &Tool, people: &People) {
+    let (bin, state) = (&tool.bin, &tool.state);
+    let in_scope = &people.in_scope;
+    let out_of_scope = &people.out_of_scope;
     // 1. First run: configuration built and saved, full sync.
     let events = lab.root.join("events.jsonl");
     let run = sync(
@@ -173,20 +185,10 @@ fn full_sync_then_logins(cx: &mut Context) {
         !lab.kinit(&lab.target, "WS01$", "Computer-Passw0rd-WS01"),
         "computer out of scope"
     );
-    eprintln!(
-        "scenario 1 (full sync, logins) done after {:.1?}",
-        started.elapsed()
-    );
 }
 
-fn incremental_newest_password_wins(cx: &mut Context) {
-    let Context {
-        ref mut lab,
-        ref bin,
-        ref state,
-        ref started,
-        ..
-    } = *cx;
+fn incremental_newest_password_wins(lab: &mut Lab, tool: &Tool, _: &People) {
+    let (bin, state) = (&tool.bin, &tool.state);
     // 2. Password changes, one account twice: one incremental run.
     lab.accounts(
         &lab.source,
@@ -207,21 +209,11 @@ fn incremental_newest_password_wins(cx: &mut Context) {
     assert_refused(lab, "jdoe", "Upn-Passw0rd");
     assert_logs_in(lab, "umlaut", "Ümlaut-Zwei-✓");
     assert_refused(lab, "umlaut", "Pässwörd-äöü-日本語-✓");
-    eprintln!(
-        "scenario 2 (incremental) done after {:.1?}",
-        started.elapsed()
-    );
 }
 
-fn crashes_mid_full_sync_converge(cx: &mut Context) {
-    let Context {
-        ref mut lab,
-        ref bin,
-        ref state,
-        ref in_scope,
-        ref started,
-        ..
-    } = *cx;
+fn crashes_mid_full_sync_converge(lab: &mut Lab, tool: &Tool, people: &People) {
+    let (bin, state) = (&tool.bin, &tool.state);
+    let in_scope = &people.in_scope;
     // 3. A crash in the middle of a forced full sync (two batches and
     // several pages), then a normal run converges.
     lab.accounts(
@@ -292,21 +284,11 @@ fn crashes_mid_full_sync_converge(cx: &mut Context) {
         "resumed past the committed pages: {summary}"
     );
     assert_logs_in(lab, "bulk070", "Resume-70-Passw0rd");
-    eprintln!(
-        "scenario 3 (crash mid full sync) done after {:.1?}",
-        started.elapsed()
-    );
 }
 
-fn source_dc_stopped_mid_cycle(cx: &mut Context) {
-    let Context {
-        ref mut lab,
-        ref bin,
-        ref state,
-        ref in_scope,
-        ref started,
-        ..
-    } = *cx;
+fn source_dc_stopped_mid_cycle(lab: &mut Lab, tool: &Tool, people: &People) {
+    let (bin, state) = (&tool.bin, &tool.state);
+    let in_scope = &people.in_scope;
     // 4a. The source DC stops in the middle of a full sync: a relay in
     // front of its socket holds one of the last page requests while the
     // DC is stopped (so the first batch has been written by then).
@@ -332,15 +314,7 @@ fn source_dc_stopped_mid_cycle(cx: &mut Context) {
     )
     .unwrap();
     let gate = Gate::new(gates.join("hold"), lab.source.socket(), Some(requests - 2));
-    let child = Command::new(bin)
-        .args([
-            "--source",
-            &ldapi_url(&gate.path),
-            "--target",
-            &lab.target.url(),
-            "--state",
-        ])
-        .arg(state)
+    let child = command(bin, &ldapi_url(&gate.path), lab, state)
         .arg("--force-full-sync")
         .env("HASHSYNC_SAMBA_PAGE_USNS", "8")
         .stdout(Stdio::piped())
@@ -378,20 +352,10 @@ fn source_dc_stopped_mid_cycle(cx: &mut Context) {
         "{summary}"
     );
     assert_logs_in(lab, "bulk030", "Midway-30-Passw0rd");
-    eprintln!(
-        "scenario 4a (source DC stopped mid-cycle) done after {:.1?}",
-        started.elapsed()
-    );
 }
 
-fn source_dc_down_at_cycle_start(cx: &mut Context) {
-    let Context {
-        ref mut lab,
-        ref bin,
-        ref state,
-        ref started,
-        ..
-    } = *cx;
+fn source_dc_down_at_cycle_start(lab: &mut Lab, tool: &Tool, _: &People) {
+    let (bin, state) = (&tool.bin, &tool.state);
     // 4b. The source DC is down when a cycle starts: a typed error naming it; back, the next
     // cycle carries what changed meanwhile.
     lab.accounts(
@@ -416,20 +380,10 @@ fn source_dc_down_at_cycle_start(cx: &mut Context) {
     assert_eq!(run.code, Some(0));
     assert_eq!(run.summary.expect("summary")["synced"], 1);
     assert_logs_in(lab, "bulk020", "Away-20-Passw0rd");
-    eprintln!(
-        "scenario 4 (source DC away) done after {:.1?}",
-        started.elapsed()
-    );
 }
 
-fn account_late_at_the_target(cx: &mut Context) {
-    let Context {
-        ref mut lab,
-        ref bin,
-        ref state,
-        ref started,
-        ..
-    } = *cx;
+fn account_late_at_the_target(lab: &mut Lab, tool: &Tool, _: &People) {
+    let (bin, state) = (&tool.bin, &tool.state);
     // 5. An account at the source that the target does not have yet:
     // retried, and written once it exists there.
     lab.accounts(
@@ -439,60 +393,26 @@ fn account_late_at_the_target(cx: &mut Context) {
         ]),
     )
     .unwrap();
-    let mut child = Command::new(bin)
-        .args([
-            "--source",
-            &lab.source.url(),
-            "--target",
-            &lab.target.url(),
-            "--state",
-        ])
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
     let mut saw_retry = false;
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        eprintln!("late: {line}");
+    let (code, summary) = run_watching(bin, lab, state, |lab, line| {
         if line.contains("retry late1") && !saw_retry {
             saw_retry = true;
-            lab.accounts(
-                &lab.target,
-                json!([
-                    {"op": "user", "name": "late1", "password": "Target-Late-0"},
-                ]),
-            )
-            .unwrap();
+            let late = json!([{"op": "user", "name": "late1", "password": "Target-Late-0"}]);
+            lab.accounts(&lab.target, late).unwrap();
         }
-    }
-    let output = child.wait_with_output().unwrap();
+    });
     assert!(saw_retry, "late1 was retried");
-    assert_eq!(output.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    if summary["synced"] == 0 {
+    assert_eq!(code, Some(0));
+    if summary.expect("summary")["synced"] == 0 {
         // The cycle ended with late1 waiting: the next one writes it.
         let run = sync(bin, lab, state, &[], 1000);
         assert_eq!(run.code, Some(0));
     }
     assert_logs_in(lab, "late1", "Late-Passw0rd");
-    eprintln!(
-        "scenario 5 (late account) done after {:.1?}",
-        started.elapsed()
-    );
 }
 
-fn target_away_batch_retried(cx: &mut Context) {
-    let Context {
-        ref mut lab,
-        ref bin,
-        ref state,
-        ref started,
-        ..
-    } = *cx;
+fn target_away_batch_retried(lab: &mut Lab, tool: &Tool, _: &People) {
+    let (bin, state) = (&tool.bin, &tool.state);
     // 6. The target goes away: the batch fails as a whole and every item
     // is retried; once the target is back, they are written.
     lab.accounts(
@@ -504,24 +424,8 @@ fn target_away_batch_retried(cx: &mut Context) {
     )
     .unwrap();
     lab.target.stop();
-    let mut child = Command::new(bin)
-        .args([
-            "--source",
-            &lab.source.url(),
-            "--target",
-            &lab.target.url(),
-            "--state",
-        ])
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
     let mut saw_batch_error = false;
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        eprintln!("target away: {line}");
+    let (code, _) = run_watching(bin, lab, state, |lab, line| {
         if line.contains("failed") && line.contains("every item is retried") && !saw_batch_error {
             saw_batch_error = true;
             assert!(
@@ -531,17 +435,12 @@ fn target_away_batch_retried(cx: &mut Context) {
             let namespace = lab.namespace.clone();
             lab.target.start(&namespace).expect("target back");
         }
-    }
-    let output = child.wait_with_output().unwrap();
+    });
     assert!(
         saw_batch_error,
         "the batch failed while the target was away"
     );
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(code, Some(0));
     assert_logs_in(lab, "bulk040", "Retry-40-Passw0rd");
     assert_logs_in(lab, "spaces", "  retried  ");
-    eprintln!(
-        "scenario 6 (target away, batch retried) done after {:.1?}",
-        started.elapsed()
-    );
 }

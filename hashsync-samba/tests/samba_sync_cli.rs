@@ -2,36 +2,18 @@
 //! and an unreachable source (a typed one-line error naming the server and
 //! the operation, exit 1, nothing written to the state directory).
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
+
+#[path = "lab/example.rs"]
+mod example;
 
 use hashsync_samba::ldapi_url;
 
-fn example() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--profile",
-            "test",
-            "-p",
-            "hashsync-samba",
-            "--example",
-            "samba_sync",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo build --example samba_sync");
-    let deps = std::env::current_exe().unwrap();
-    deps.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/samba_sync")
-}
-
 fn run(args: &[&str]) -> Output {
-    Command::new(example()).args(args).output().unwrap()
+    Command::new(example::samba_sync(false))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -53,31 +35,24 @@ fn help_exits_zero_and_names_every_flag() {
 
 #[test]
 fn bad_flags_exit_two_with_one_line() {
+    let urls = [
+        "--source",
+        "ldapi://x",
+        "--target",
+        "ldapi://y",
+        "--state",
+        "/tmp/x",
+    ];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        urls.iter().chain(extra).copied().collect()
+    };
     for args in [
-        &["--bogus"][..],
-        &["--target", "ldapi://x", "--state", "/tmp/x"],
-        &[
-            "--source",
-            "ldapi://x",
-            "--target",
-            "ldapi://y",
-            "--state",
-            "/tmp/x",
-            "--crash-after-batches",
-            "0",
-        ],
-        &[
-            "--source",
-            "ldapi://x",
-            "--target",
-            "ldapi://y",
-            "--state",
-            "/tmp/x",
-            "--crash-after-batches",
-            "many",
-        ],
+        vec!["--bogus"],
+        urls[2..].to_vec(),
+        with(&["--crash-after-batches", "0"]),
+        with(&["--crash-after-batches", "many"]),
     ] {
-        let output = run(args);
+        let output = run(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");

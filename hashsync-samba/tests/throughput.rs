@@ -10,9 +10,12 @@
 //! `HASHSYNC_LAB_LDB_NOSYNC=1` provisions both DCs with `ldb:nosync`
 //! (no fsync per transaction), to see how much of a write is the commit.
 
+#[path = "lab/example.rs"]
+mod example;
 mod lab;
+#[path = "lab/runner.rs"]
+mod runner;
 
-use std::process::Command;
 use std::time::Instant;
 
 use lab::{Lab, check_tools};
@@ -35,21 +38,7 @@ fn full_sync_of_two_thousand_accounts() {
         eprintln!("skipped: {missing}");
         return;
     }
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "hashsync-samba",
-            "--example",
-            "samba_sync",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/release/examples/samba_sync");
+    let bin = example::samba_sync(true);
     let accounts: usize = std::env::var("HASHSYNC_SAMBA_THROUGHPUT_ACCOUNTS")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -82,15 +71,7 @@ fn full_sync_of_two_thousand_accounts() {
     );
     let state = lab.root.join("state");
     let started = Instant::now();
-    let output = Command::new(&bin)
-        .args([
-            "--source",
-            &lab.source.url(),
-            "--target",
-            &lab.target.url(),
-            "--state",
-        ])
-        .arg(&state)
+    let output = runner::command(&bin, &lab.source.url(), &lab, &state)
         .output()
         .unwrap();
     let elapsed = started.elapsed();

@@ -9,34 +9,54 @@ use serde_json::Value;
 
 use crate::lab::Lab;
 
+/// The example, built with the test profile.
 pub fn example() -> PathBuf {
-    // The test profile shares this test's build of hashsync.
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--profile",
-            "test",
-            "-p",
-            "hashsync-samba",
-            "--example",
-            "samba_sync",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo build --example samba_sync");
-    let deps = std::env::current_exe().unwrap();
-    deps.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/samba_sync")
+    crate::example::samba_sync(false)
 }
 
 pub struct Run {
     pub code: Option<i32>,
     pub summary: Option<Value>,
     pub stderr: String,
+}
+
+/// `samba_sync` from `source` into the lab's target with `state`.
+pub fn command(bin: &Path, source: &str, lab: &Lab, state: &Path) -> Command {
+    let mut command = Command::new(bin);
+    command
+        .args(["--source", source, "--target", &lab.target.url(), "--state"])
+        .arg(state);
+    command
+}
+
+/// Runs `samba_sync` in the background, handing each stderr line to
+/// `on_line` as it comes; returns the exit code and the summary.
+pub fn run_watching(
+    bin: &Path,
+    lab: &mut Lab,
+    state: &Path,
+    mut on_line: impl FnMut(&mut Lab, &str),
+) -> (Option<i32>, Option<Value>) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = command(bin, &lab.source.url(), lab, state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        eprintln!("samba_sync: {line}");
+        on_line(lab, &line);
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let summary = stdout
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok());
+    (output.status.code(), summary)
 }
 
 pub fn sync(bin: &Path, lab: &Lab, state: &Path, extra: &[&str], page_usns: u64) -> Run {
@@ -51,9 +71,7 @@ pub fn sync_from(
     extra: &[&str],
     page_usns: u64,
 ) -> Run {
-    let output = Command::new(bin)
-        .args(["--source", source, "--target", &lab.target.url(), "--state"])
-        .arg(state)
+    let output = command(bin, source, lab, state)
         .args(extra)
         .env("HASHSYNC_SAMBA_PAGE_USNS", page_usns.to_string())
         .output()
