@@ -913,10 +913,10 @@ fn rich_config() -> SyncConfiguration {
     let tenant = config.tenant_mut();
     tenant.company_features.password_hash_sync = true;
     tenant.company_features.force_password_change_on_logon = true;
-    tenant.managed_domain = Some(ManagedDomainSettings {
-        sync_ntlm_passwords: false,
-        sync_kerberos_passwords: true,
-    });
+    let mut managed_domain = ManagedDomainSettings::default();
+    managed_domain.sync_ntlm_passwords = false;
+    managed_domain.sync_kerberos_passwords = true;
+    tenant.managed_domain = Some(managed_domain);
     let state = config
         .partition_sync_state_mut(AD, "DC=onprem,DC=contoso,DC=com")
         .unwrap();

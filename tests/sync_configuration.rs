@@ -199,10 +199,9 @@ fn tenant_settings_reach_the_channel() {
         .tenant_mut()
         .company_features
         .force_password_change_on_logon = true;
-    config.tenant_mut().managed_domain = Some(ManagedDomainSettings {
-        sync_ntlm_passwords: false,
-        ..ManagedDomainSettings::default()
-    });
+    let mut managed_domain = ManagedDomainSettings::default();
+    managed_domain.sync_ntlm_passwords = false;
+    config.tenant_mut().managed_domain = Some(managed_domain);
     let channel = ChannelConfig::from_configuration(&config, AD)
         .unwrap()
         .unwrap();

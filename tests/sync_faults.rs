@@ -77,12 +77,10 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
                 changed.insert(guid(n), password);
             }
         }
-        let faults = FaultConfig {
-            retry_rate: 0.30,
-            no_retry_rate: 0.02,
-            seed: 1000 + runs,
-            ..FaultConfig::default()
-        };
+        let mut faults = FaultConfig::default();
+        faults.retry_rate = 0.30;
+        faults.no_retry_rate = 0.02;
+        faults.seed = 1000 + runs;
         let transport = FaultInjectingTransport::new(&mut target, faults);
         let mut driver =
             Driver::with_clock(transport, &mut cursors, VirtualClock::new(), &mut recorder);
@@ -167,7 +165,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
                     .find(|v| v.sam == account.sam_account_name)
                     .unwrap();
                 // The untouched vector users: Samba's keys too.
-                let keys = &stored.legacy.kerberos.as_ref().unwrap().keys;
+                let keys = plaintext_keys(stored);
                 let aes256 = keys
                     .iter()
                     .find(|k| k.etype() == EncryptionType::AES256_CTS_HMAC_SHA1_96)
@@ -177,7 +175,8 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
             }
         };
         assert_eq!(
-            stored.legacy.nt_hash, expected_nt,
+            plaintext(stored).nt_hash,
+            expected_nt,
             "{}",
             account.sam_account_name
         );

@@ -53,7 +53,7 @@ fn snapshot_loads_and_jsonl_lines_have_the_contract_fields() {
     assert_eq!(forest.partition.dn(), "DC=onprem,DC=contoso,DC=com");
     let mut out = Vec::new();
     let mut driver = Driver::with_clock(
-        JsonLinesTransport::new(&mut out),
+        JsonLinesTransport::plaintext(&mut out),
         InMemoryCursorStore::new(),
         VirtualClock::new(),
         (),
@@ -213,12 +213,10 @@ fn bad_snapshots_name_the_account_and_field() {
 #[test]
 fn fault_injector_rates_are_seeded_and_close_to_configured() {
     let run = |seed| {
-        let config = FaultConfig {
-            retry_rate: 0.3,
-            no_retry_rate: 0.05,
-            seed,
-            ..FaultConfig::default()
-        };
+        let mut config = FaultConfig::default();
+        config.retry_rate = 0.3;
+        config.no_retry_rate = 0.05;
+        config.seed = seed;
         let mut transport = FaultInjectingTransport::new(NullTransport::new(), config);
         let source = SyntheticSource::new(0, 4000, "onprem.contoso.com").unwrap();
         let mut driver = Driver::with_clock(

@@ -99,10 +99,8 @@ fn policy_applies_each_default_rule() {
 
 #[test]
 fn must_change_password_synced_with_flag_when_tenant_feature_is_on() {
-    let policy = ScopePolicy {
-        force_password_change_on_logon: true,
-        ..ScopePolicy::default()
-    };
+    let mut policy = ScopePolicy::default();
+    policy.force_password_change_on_logon = true;
     let account = base(7, "mustchange").tap(|a| a.pwd_last_set = 0);
     assert_eq!(
         policy.decide(&account),
@@ -121,14 +119,13 @@ fn must_change_password_synced_with_flag_when_tenant_feature_is_on() {
 
 #[test]
 fn rules_are_configurable() {
-    let policy = ScopePolicy {
-        object_classes: vec!["user".into(), "inetOrgPerson".into()],
-        skip_disabled: false,
-        filtered_admin_description: None,
-        service_account_prefixes: vec![],
-        skip_critical_system_objects: false,
-        force_password_change_on_logon: false,
-    };
+    let mut policy = ScopePolicy::default();
+    policy.object_classes = vec!["user".into(), "inetOrgPerson".into()];
+    policy.skip_disabled = false;
+    policy.filtered_admin_description = None;
+    policy.service_account_prefixes = vec![];
+    policy.skip_critical_system_objects = false;
+    policy.force_password_change_on_logon = false;
     for (account, expected) in cases() {
         let decision = policy.decide(&account);
         let still_out = matches!(
@@ -215,16 +212,17 @@ fn without_ntlm_sync_the_nt_hash_is_random_but_org_id_comes_from_the_real_one() 
     let (transport, _) = sync(accounts, config);
     let first = transport.get(AAD, &guid(1).source_anchor()).unwrap();
     let second = transport.get(AAD, &guid(2).source_anchor()).unwrap();
-    assert_ne!(first.legacy.nt_hash, real);
-    assert_ne!(second.legacy.nt_hash, real);
+    assert_ne!(plaintext(first).nt_hash, real);
+    assert_ne!(plaintext(second).nt_hash, real);
     assert_ne!(
-        first.legacy.nt_hash, second.legacy.nt_hash,
+        plaintext(first).nt_hash,
+        plaintext(second).nt_hash,
         "fresh random per update"
     );
     assert!(first.org_id.verify_nt_hash(&real));
     assert!(first.org_id.verify_password(&Password::new(&v.password)));
     // The Kerberos keys are still the real ones.
-    let aes256 = &first.legacy.kerberos.as_ref().unwrap().keys[0];
+    let aes256 = &plaintext_keys(first)[0];
     assert_eq!(aes256.to_hex().as_str(), v.aes256_hex);
 }
 
@@ -238,7 +236,7 @@ fn org_id_salt_is_fresh_per_update() {
     let a = transport.get(AAD, &guid(1).source_anchor()).unwrap();
     let b = transport.get(AAD, &guid(2).source_anchor()).unwrap();
     assert_ne!(a.org_id.salt(), b.org_id.salt());
-    assert_eq!(a.legacy.nt_hash, b.legacy.nt_hash);
+    assert_eq!(plaintext(a).nt_hash, plaintext(b).nt_hash);
 }
 
 #[test]
@@ -291,6 +289,6 @@ fn events_never_contain_secrets_and_carry_numeric_ids() {
     }
     for (_, update) in transport.state() {
         assert!(!text.contains(update.org_id.encode().as_str()));
-        assert!(!format!("{update:?}").contains(&update.legacy.nt_hash.to_hex().to_string()));
+        assert!(!format!("{update:?}").contains(&plaintext(update).nt_hash.to_hex().to_string()));
     }
 }

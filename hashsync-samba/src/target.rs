@@ -20,6 +20,9 @@ use crate::connection::{Connection, replace};
 use crate::controls::bypass_password_hash;
 use crate::error::SambaError;
 
+const SEALED: &str = "the update's legacy credentials are sealed for the managed domain; \
+this target writes hashes in the clear (run the channel without sealing)";
+
 /// What became of one update at the target, beyond the engine's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -182,12 +185,18 @@ impl SambaTarget {
             return Ok(WriteOutcome::NotYetAtTarget);
         };
         let dn = entry.dn.clone();
+        let Some(legacy) = update.legacy.plaintext() else {
+            return Ok(WriteOutcome::Unbuildable {
+                reason: SEALED.to_owned(),
+            });
+        };
+        let nt_hash = &legacy.nt_hash;
         let supplemental = match supplemental_credentials(update) {
             Ok(bytes) => bytes,
             Err(reason) => return Ok(WriteOutcome::Unbuildable { reason }),
         };
         let mods = vec![
-            replace("unicodePwd", update.legacy.nt_hash.expose_secret().to_vec()),
+            replace("unicodePwd", nt_hash.expose_secret().to_vec()),
             // ldap3 takes owned values; its copies are beyond our reach.
             replace("supplementalCredentials", supplemental.to_vec()),
         ];
@@ -217,7 +226,8 @@ impl SambaTarget {
 pub fn supplemental_credentials(
     update: &CredentialUpdate,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
-    let Some(kerberos) = &update.legacy.kerberos else {
+    let legacy = update.legacy.plaintext().ok_or(SEALED)?;
+    let Some(kerberos) = &legacy.kerberos else {
         return Err("the update carries no Kerberos keys".to_owned());
     };
     let find = |etype: EncryptionType| -> Option<KerberosKey> {

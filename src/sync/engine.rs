@@ -78,6 +78,7 @@ impl Backoff {
 /// How a channel is configured. [`ChannelConfig::new`] gives Entra Connect's
 /// defaults.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ChannelConfig {
     /// Source (AD) connector name.
     pub source_connector: String,

@@ -38,7 +38,8 @@
 //! driver.run_cycle()?; // no saved cursor: a full sync
 //!
 //! let update = driver.transport().get(aad, "MyIRAFVEd2aImaq7zN3u/w==").expect("delivered");
-//! assert_eq!(update.legacy.nt_hash.to_hex().as_str(), "cf3a5525ee9414229e66279623ed5c58");
+//! let legacy = update.legacy.plaintext().expect("not sealed: no certificate configured");
+//! assert_eq!(legacy.nt_hash.to_hex().as_str(), "cf3a5525ee9414229e66279623ed5c58");
 //! assert!(update.org_id.verify_password(&Password::new("Welcome1")));
 //! assert!(driver.cursors().get("onprem.contoso.com", partition.dn()).is_some());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -52,14 +53,16 @@ mod engine;
 mod event;
 pub mod reference;
 mod scope;
+#[cfg(feature = "domain-services")]
+mod sealed;
 mod source;
 mod transport;
 
 pub use crate::model::Partition;
 pub use configured::{ChannelStart, interrupt_running_cycles, record_partition_status};
 pub use credential::{
-    AccountCredentials, CredentialUpdate, LegacyCredentials, ObjectGuid, SourceAccount,
-    StoredHashes, StoredKerberosKeys, UpdateRequest,
+    AccountCredentials, CredentialUpdate, LegacyCredentials, LegacySecrets, ObjectGuid,
+    SourceAccount, StoredHashes, StoredKerberosKeys, UpdateRequest,
 };
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
 pub use driver::{Clock, Driver, Observer, RunOutcome, SystemClock, VirtualClock, prepare_batch};
@@ -69,5 +72,9 @@ pub use engine::{
 };
 pub use event::{Event, FullSyncReason, ItemOutcome};
 pub use scope::{ScopeDecision, ScopePolicy, SkipReason, UF_ACCOUNTDISABLE};
+#[cfg(feature = "domain-services")]
+pub use sealed::{
+    SealedLegacyCredentials, SealingError, SealingTransport, SyncCredentialsChangeItem,
+};
 pub use source::{ChangeSource, SourceItem, SourceStream};
 pub use transport::{Batch, BatchId, ItemResult, Transport};

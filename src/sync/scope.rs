@@ -10,6 +10,7 @@ pub const UF_ACCOUNTDISABLE: u32 = 0x0002;
 
 /// The scope rules. [`ScopePolicy::default`] is Entra Connect's.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScopePolicy {
     /// Object classes in scope (compared case-insensitively). Default: `user`.
     pub object_classes: Vec<String>,

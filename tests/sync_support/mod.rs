@@ -144,3 +144,20 @@ impl Observer for Recorder {
         self.statuses.push((connector.to_owned(), change.clone()));
     }
 }
+
+/// An update's legacy credentials in the clear (no certificate configured).
+pub fn plaintext(update: &hashsync::sync::CredentialUpdate) -> &hashsync::sync::LegacyCredentials {
+    update
+        .legacy
+        .plaintext()
+        .expect("legacy credentials in the clear")
+}
+
+/// An update's plaintext Kerberos keys.
+pub fn plaintext_keys(update: &hashsync::sync::CredentialUpdate) -> &[hashsync::KerberosKey] {
+    &plaintext(update)
+        .kerberos
+        .as_ref()
+        .expect("Kerberos keys")
+        .keys
+}

@@ -33,6 +33,7 @@ use super::memory::{InMemoryDirectory, InMemorySource, MemorySourceError};
 
 /// The tenant settings a snapshot carries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SnapshotTenant {
     /// ForcePasswordChangeOnLogOn.
     pub force_password_change_on_logon: bool,
