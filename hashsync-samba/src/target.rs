@@ -11,8 +11,11 @@
 
 use std::time::{Duration, Instant};
 
+use hashsync::formats::envelope::ManagedDomainKey;
 use hashsync::formats::{HexCase, KeyGeneration, StoredCredentials as Supplemental};
-use hashsync::sync::{Batch, CredentialUpdate, ItemResult, Transport};
+use hashsync::sync::{
+    Batch, CredentialUpdate, ItemResult, LegacyCredentials, LegacySecrets, Transport,
+};
 use hashsync::{AesKeys, EncryptionType, KerberosKey};
 use ldap3::{Scope, ldap_escape};
 
@@ -20,8 +23,8 @@ use crate::connection::{Connection, replace};
 use crate::controls::bypass_password_hash;
 use crate::error::SambaError;
 
-const SEALED: &str = "the update's legacy credentials are sealed for the managed domain; \
-this target writes hashes in the clear (run the channel without sealing)";
+const SEALED: &str = "the update's legacy credentials are sealed for the managed domain \
+and this target has no managed-domain key to open them";
 
 /// What became of one update at the target, beyond the engine's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +80,7 @@ pub struct SambaTarget {
     base: Option<String>,
     log: Vec<TargetWrite>,
     timings: TargetTimings,
+    key: Option<ManagedDomainKey>,
 }
 
 impl core::fmt::Debug for SambaTarget {
@@ -98,6 +102,7 @@ impl SambaTarget {
             base: None,
             log: Vec::new(),
             timings: TargetTimings::default(),
+            key: None,
         }
     }
 
@@ -111,6 +116,15 @@ impl SambaTarget {
     /// How long one LDAP operation may take.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.connection.set_timeout(timeout);
+        self
+    }
+
+    /// Opens sealed legacy credentials with the managed domain's key, as
+    /// Domain Services does before it writes them on its DCs (updates
+    /// sealed by a [`SealingTransport`](hashsync::sync::SealingTransport)
+    /// to the key's certificate). Without a key, sealed updates are refused.
+    pub fn with_managed_domain_key(mut self, key: ManagedDomainKey) -> Self {
+        self.key = Some(key);
         self
     }
 
@@ -157,6 +171,19 @@ impl SambaTarget {
         Ok(base)
     }
 
+    /// The update's legacy credentials in the clear, opened when sealed.
+    fn legacy_of(&self, update: &CredentialUpdate) -> Result<LegacyCredentials, String> {
+        if let Some(legacy) = update.legacy.plaintext() {
+            return Ok(legacy.clone());
+        }
+        match (&update.legacy, &self.key) {
+            (LegacySecrets::Sealed(sealed), Some(key)) => sealed
+                .open(key)
+                .map_err(|e| format!("cannot open the sealed credentials: {e}")),
+            _ => Err(SEALED.to_owned()),
+        }
+    }
+
     /// Writes one update; `Err` only when the connection is lost.
     fn write(&mut self, base: &str, update: &CredentialUpdate) -> Result<WriteOutcome, SambaError> {
         let filter = format!(
@@ -185,18 +212,16 @@ impl SambaTarget {
             return Ok(WriteOutcome::NotYetAtTarget);
         };
         let dn = entry.dn.clone();
-        let Some(legacy) = update.legacy.plaintext() else {
-            return Ok(WriteOutcome::Unbuildable {
-                reason: SEALED.to_owned(),
-            });
+        let legacy = match self.legacy_of(update) {
+            Ok(legacy) => legacy,
+            Err(reason) => return Ok(WriteOutcome::Unbuildable { reason }),
         };
-        let nt_hash = &legacy.nt_hash;
-        let supplemental = match supplemental_credentials(update) {
+        let supplemental = match supplemental_credentials(&legacy) {
             Ok(bytes) => bytes,
             Err(reason) => return Ok(WriteOutcome::Unbuildable { reason }),
         };
         let mods = vec![
-            replace("unicodePwd", nt_hash.expose_secret().to_vec()),
+            replace("unicodePwd", legacy.nt_hash.expose_secret().to_vec()),
             // ldap3 takes owned values; its copies are beyond our reach.
             replace("supplementalCredentials", supplemental.to_vec()),
         ];
@@ -219,14 +244,13 @@ impl SambaTarget {
     }
 }
 
-/// The `supplementalCredentials` for an update: its current keys under
-/// their stored salt and iteration count, in the layout hashsync's
+/// The `supplementalCredentials` for legacy credentials: the current keys
+/// under their stored salt and iteration count, in the layout hashsync's
 /// builder writes (Kerberos-Newer-Keys, Kerberos when there are DES keys,
 /// Packages).
 pub fn supplemental_credentials(
-    update: &CredentialUpdate,
+    legacy: &LegacyCredentials,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
-    let legacy = update.legacy.plaintext().ok_or(SEALED)?;
     let Some(kerberos) = &legacy.kerberos else {
         return Err("the update carries no Kerberos keys".to_owned());
     };

@@ -17,13 +17,18 @@ mod population;
 #[path = "lab/runner.rs"]
 mod runner;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use gate::Gate;
-use hashsync_samba::ConfigurationStore;
+use hashsync::formats::envelope::{ManagedDomainCertificate, ManagedDomainKey};
+use hashsync::sync::{
+    Batch, ChannelConfig, Driver, InMemoryCursorStore, ItemResult, RunOutcome, SealingTransport,
+    Transport,
+};
 use hashsync_samba::ldapi_url;
+use hashsync_samba::{ConfigurationStore, SambaError, SambaSource, SambaTarget, WriteOutcome};
 use lab::{Lab, check_tools};
 use population::{Account, accounts, create_ops};
 use runner::{assert_logs_in, assert_refused, command, example, run_watching, sync, sync_from};
@@ -95,7 +100,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         in_scope,
         out_of_scope,
     };
-    let scenarios: [(&str, Scenario); 7] = [
+    let scenarios: [(&str, Scenario); 8] = [
         ("full_sync_then_logins", full_sync_then_logins),
         (
             "incremental_newest_password_wins",
@@ -112,6 +117,10 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         ),
         ("account_late_at_the_target", account_late_at_the_target),
         ("target_away_batch_retried", target_away_batch_retried),
+        (
+            "sealed_for_the_managed_domain",
+            sealed_for_the_managed_domain,
+        ),
     ];
     for (name, scenario) in scenarios {
         scenario(&mut lab, &tool, &people);
@@ -443,4 +452,72 @@ fn target_away_batch_retried(lab: &mut Lab, tool: &Tool, _: &People) {
     assert_eq!(code, Some(0));
     assert_logs_in(lab, "bulk040", "Retry-40-Passw0rd");
     assert_logs_in(lab, "spaces", "  retried  ");
+}
+
+/// Only envelopes reach the target's side: the Entra ID relay in between,
+/// collapsed into the transport, never sees a legacy secret in the clear.
+struct OnlySealed {
+    target: SambaTarget,
+    sealed: usize,
+}
+
+impl Transport for OnlySealed {
+    type Error = SambaError;
+
+    fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, SambaError> {
+        for update in &batch.updates {
+            assert!(
+                update.legacy.plaintext().is_none(),
+                "a legacy secret in the clear"
+            );
+            self.sealed += 1;
+        }
+        self.target.send(batch)
+    }
+}
+
+fn sealed_for_the_managed_domain(lab: &mut Lab, _: &Tool, people: &People) {
+    // 7. The Domain Services path: legacy credentials sealed to the managed
+    // domain's certificate (hashsync's envelope), opened at the target with
+    // its private key, then written. In process, through the library.
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/envelope");
+    let pem = std::fs::read_to_string(data.join("managed_domain_cert.pem")).unwrap();
+    let certificate = ManagedDomainCertificate::from_pem(&pem).unwrap();
+    let key_bytes = std::fs::read(data.join("managed_domain_key.pem")).unwrap();
+    let key = ManagedDomainKey::new(certificate.clone(), &key_bytes).unwrap();
+    lab.accounts(
+        &lab.source,
+        json!([{"op": "setpassword", "name": "long120", "password": "Sealed-Passw0rd-ü"}]),
+    )
+    .unwrap();
+    let target = SambaTarget::new(&lab.target.url()).with_managed_domain_key(key);
+    let transport = SealingTransport::new(OnlySealed { target, sealed: 0 }, certificate);
+    let mut driver = Driver::new(transport, InMemoryCursorStore::new());
+    let channel = ChannelConfig::new(
+        "onprem.contoso.com",
+        "contoso.onmicrosoft.com - Microsoft Entra ID",
+    );
+    driver
+        .start_channel(channel, SambaSource::new(&lab.source.url()), false)
+        .unwrap();
+    assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
+    let (transport, _, _) = driver.into_parts();
+    let mut only_sealed = transport.into_inner();
+    assert_eq!(
+        only_sealed.sealed,
+        people.in_scope.len() + 1,
+        "every in-scope account, sealed"
+    );
+    let written = only_sealed
+        .target
+        .drain_log()
+        .into_iter()
+        .filter(|w| matches!(w.outcome, WriteOutcome::Written { .. }))
+        .count();
+    assert_eq!(
+        written, only_sealed.sealed,
+        "each envelope opened and written"
+    );
+    assert_logs_in(lab, "long120", "Sealed-Passw0rd-ü");
+    assert_logs_in(lab, "jdoe", "Third-Passw0rd");
 }
