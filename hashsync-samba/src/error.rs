@@ -68,6 +68,12 @@ pub enum StateError {
         #[source]
         source: io::Error,
     },
+    /// Another process holds the state directory.
+    #[error("{path}: the state directory is in use by another process")]
+    InUse {
+        /// The lock file.
+        path: PathBuf,
+    },
     /// The file's content is not what this store writes.
     #[error("{path}: not a valid state file: {reason}")]
     Corrupt {

@@ -33,6 +33,6 @@ pub use controls::{BYPASS_PASSWORD_HASH_OID, DIRSYNC_OID};
 pub use error::{SambaError, StateError};
 pub use position::SourcePosition;
 pub use source::{DEFAULT_PAGE_USNS, SambaSource, SkipLog};
-pub use state::{ConfigurationStore, FileCursorStore, write_atomically};
+pub use state::{ConfigurationStore, FileCursorStore, StateLock, write_atomically};
 pub use target::{SambaTarget, TargetTimings, TargetWrite, WriteOutcome, supplemental_credentials};
 pub use url::{ldapi_url, server_name};

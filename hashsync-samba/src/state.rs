@@ -104,6 +104,46 @@ fn remove_stale_temporaries(directory: &Path, name: &str) {
     }
 }
 
+/// An exclusive claim on a state directory (an advisory lock on its
+/// `lock` file), so two hosts never interleave their cursors and
+/// configuration. Released when dropped, or when the process dies.
+#[derive(Debug)]
+pub struct StateLock {
+    _file: File,
+}
+
+impl StateLock {
+    /// The lock file's name in the state directory.
+    pub const FILE_NAME: &'static str = "lock";
+
+    /// Claims `directory` (created if missing); refuses when another
+    /// process holds it.
+    pub fn acquire(directory: &Path) -> Result<Self, StateError> {
+        ensure_directory(directory)?;
+        let path = directory.join(Self::FILE_NAME);
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|source| StateError::Io {
+                path: path.clone(),
+                operation: "open lock file",
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StateError::InUse { path }),
+            Err(std::fs::TryLockError::Error(source)) => Err(StateError::Io {
+                path,
+                operation: "lock",
+                source,
+            }),
+        }
+    }
+}
+
 /// Cursors in one file (`cursors.json`) under the state directory: a JSON
 /// object of connector -> partition -> hex cursor, rewritten atomically
 /// on every save.
@@ -290,6 +330,19 @@ mod tests {
         FileCursorStore::open(&dir).unwrap();
         assert!(!stale.exists());
         assert!(live.exists(), "a running writer's file stays");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_state_directory_is_claimed_by_one_holder_at_a_time() {
+        let dir = scratch("lock");
+        let first = StateLock::acquire(&dir).unwrap();
+        assert!(matches!(
+            StateLock::acquire(&dir),
+            Err(StateError::InUse { .. })
+        ));
+        drop(first);
+        StateLock::acquire(&dir).unwrap();
         fs::remove_dir_all(dir).unwrap();
     }
 

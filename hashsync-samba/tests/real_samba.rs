@@ -28,7 +28,9 @@ use hashsync::sync::{
     Transport,
 };
 use hashsync_samba::ldapi_url;
-use hashsync_samba::{ConfigurationStore, SambaError, SambaSource, SambaTarget, WriteOutcome};
+use hashsync_samba::{
+    ConfigurationStore, SambaError, SambaSource, SambaTarget, StateLock, WriteOutcome,
+};
 use lab::{Lab, check_tools};
 use population::{Account, accounts, create_ops};
 use runner::{assert_logs_in, assert_refused, command, example, run_watching, sync, sync_from};
@@ -208,6 +210,12 @@ fn incremental_newest_password_wins(lab: &mut Lab, tool: &Tool, _: &People) {
         ]),
     )
     .unwrap();
+    // While another holder has the state directory, a run refuses to start.
+    let held = StateLock::acquire(state).unwrap();
+    let run = sync(bin, lab, state, &[], 1000);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("in use"), "{}", run.stderr);
+    drop(held);
     let run = sync(bin, lab, state, &[], 1000);
     assert_eq!(run.code, Some(0));
     let summary = run.summary.expect("JSON summary");

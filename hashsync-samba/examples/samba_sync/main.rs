@@ -56,7 +56,7 @@ use progress::Progress;
 use timing::{LoggedTarget, TimedSource};
 
 use hashsync_samba::{
-    ConfigurationStore, FileCursorStore, SambaSource, SambaTarget, SourcePosition,
+    ConfigurationStore, FileCursorStore, SambaSource, SambaTarget, SourcePosition, StateLock,
 };
 
 const AZUREAD_CONNECTOR: &str = "contoso.onmicrosoft.com - Microsoft Entra ID";
@@ -254,6 +254,7 @@ fn run(options: &Options) -> Result<Summary, String> {
         .clone();
     let ad_connector = partition.dns_name().to_owned();
 
+    let _lock = StateLock::acquire(&options.state).map_err(|e| e.to_string())?;
     let store = ConfigurationStore::open(&options.state).map_err(|e| e.to_string())?;
     let mut cursors = FileCursorStore::open(&options.state).map_err(|e| e.to_string())?;
     let mut config = match store.load().map_err(|e| e.to_string())? {
