@@ -33,7 +33,9 @@ use hashsync_samba::{
 };
 use lab::{Lab, check_tools};
 use population::{Account, accounts, create_ops};
-use runner::{assert_logs_in, assert_refused, command, example, run_watching, sync, sync_from};
+use runner::{
+    Watchdog, assert_logs_in, assert_refused, command, example, run_watching, sync, sync_from,
+};
 use serde_json::{Value, json};
 
 /// The example and its state directory.
@@ -338,6 +340,7 @@ fn source_dc_stopped_mid_cycle(lab: &mut Lab, tool: &Tool, people: &People) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let _watchdog = Watchdog::new(child.id());
     assert!(
         gate.wait_until_held(Duration::from_secs(60)),
         "a late page request is held"

@@ -3,7 +3,10 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -12,6 +15,44 @@ use crate::lab::Lab;
 /// The example, built with the test profile.
 pub fn example() -> PathBuf {
     crate::example::samba_sync(false)
+}
+
+/// Longest a `samba_sync` run may take before the test kills it.
+const RUN_LIMIT: Duration = Duration::from_secs(180);
+
+/// Kills a run that outlives [`RUN_LIMIT`], so a hung run fails the test
+/// (exit code `None`) instead of hanging it. Disarmed when dropped.
+pub struct Watchdog {
+    done: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    pub fn new(pid: u32) -> Self {
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&done);
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + RUN_LIMIT;
+            while Instant::now() < deadline {
+                if flag.load(Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            if !flag.load(Ordering::SeqCst) {
+                eprintln!("samba_sync {pid} ran over {RUN_LIMIT:?}: killed");
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        });
+        Self { done }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
+    }
 }
 
 pub struct Run {
@@ -38,12 +79,12 @@ pub fn run_watching(
     mut on_line: impl FnMut(&mut Lab, &str),
 ) -> (Option<i32>, Option<Value>) {
     use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let mut child = command(bin, &lab.source.url(), lab, state)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let _watchdog = Watchdog::new(child.id());
     let stderr = child.stderr.take().unwrap();
     for line in BufReader::new(stderr).lines() {
         let line = line.unwrap();
@@ -71,11 +112,15 @@ pub fn sync_from(
     extra: &[&str],
     page_usns: u64,
 ) -> Run {
-    let output = command(bin, source, lab, state)
+    let child = command(bin, source, lab, state)
         .args(extra)
         .env("HASHSYNC_SAMBA_PAGE_USNS", page_usns.to_string())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let _watchdog = Watchdog::new(child.id());
+    let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     eprintln!(
