@@ -3,9 +3,13 @@
 //! This is the one place in the crate where secrets are serialised, on
 //! purpose: it exists to hand deliveries to tests and other programs. Each
 //! line is `{"target", "source_connector", "source_anchor",
-//! "sAMAccountName", "usn", "nt_hash", "salt", "kerberos_keys": [{"etype",
-//! "key"}], "org_id", "force_change_on_logon"}`, hex in lower case (`salt`
-//! is `null` when the account has no stored Kerberos keys).
+//! "cloud_anchor", "change_date", "sAMAccountName", "usn", "nt_hash",
+//! "salt", "salt_hex", "kerberos_keys": [{"etype", "key"}], "org_id",
+//! "force_change_on_logon"}`, hex in lower case. `"salt"` is the Kerberos
+//! salt as text (as the `derive` example prints it) and `"salt_hex"` its
+//! bytes; both are `null`, like `"nt_hash"`, when no legacy credential
+//! goes (a tenant without Domain Services), and `"kerberos_keys"` is then
+//! empty. `"change_date"` is RFC 3339.
 
 use std::io::Write;
 
@@ -19,11 +23,15 @@ struct DeliveryLine<'a> {
     target: &'a str,
     source_connector: &'a str,
     source_anchor: &'a str,
+    cloud_anchor: Option<&'a str>,
+    change_date: String,
     #[serde(rename = "sAMAccountName")]
     sam_account_name: &'a str,
     usn: u64,
-    nt_hash: &'a str,
+    #[serde(serialize_with = "serialize_optional_str")]
+    nt_hash: Option<zeroize::Zeroizing<String>>,
     salt: Option<String>,
+    salt_hex: Option<String>,
     kerberos_keys: Vec<KeyLine>,
     org_id: &'a str,
     force_change_on_logon: bool,
@@ -41,6 +49,16 @@ fn serialize_str<S: serde::Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(text)
+}
+
+fn serialize_optional_str<S: serde::Serializer>(
+    text: &Option<zeroize::Zeroizing<String>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match text {
+        Some(text) => serializer.serialize_str(text),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// Writes one JSON line per update and accepts them all; an I/O error
@@ -62,17 +80,20 @@ impl<W: Write> JsonLinesTransport<W> {
     }
 
     fn write_line(&mut self, batch: &Batch, update: &CredentialUpdate) -> std::io::Result<()> {
-        let nt_hash = update.legacy.nt_hash.to_hex();
+        let legacy = update.legacy.as_ref();
         let org_id = update.org_id.encode();
-        let kerberos = update.legacy.kerberos.as_ref();
+        let kerberos = legacy.and_then(|legacy| legacy.kerberos.as_ref());
         let line = DeliveryLine {
             target: &batch.target_connector,
             source_connector: &batch.source_connector,
             source_anchor: &update.source_anchor,
+            cloud_anchor: update.cloud_anchor.as_deref(),
+            change_date: update.change_date.to_rfc3339(),
             sam_account_name: &update.sam_account_name,
             usn: update.usn,
-            nt_hash: &nt_hash,
-            salt: kerberos.map(|k| base16ct::lower::encode_string(k.salt.as_bytes())),
+            nt_hash: legacy.map(|legacy| legacy.nt_hash.to_hex()),
+            salt: kerberos.map(|k| k.salt.to_string_lossy()),
+            salt_hex: kerberos.map(|k| base16ct::lower::encode_string(k.salt.as_bytes())),
             kerberos_keys: kerberos
                 .map(|k| {
                     k.keys
