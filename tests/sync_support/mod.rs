@@ -129,12 +129,23 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// The Entra Connect ids of the events, in order (crate-own events left out).
     pub fn ids(&self) -> Vec<u16> {
-        self.events.iter().map(Event::id).collect()
+        self.events
+            .iter()
+            .filter_map(Event::entra_connect_id)
+            .collect()
     }
 
     pub fn count(&self, id: u16) -> usize {
-        self.events.iter().filter(|e| e.id() == id).count()
+        self.events
+            .iter()
+            .filter(|e| e.entra_connect_id() == Some(id))
+            .count()
+    }
+
+    pub fn count_kind(&self, kind: &str) -> usize {
+        self.events.iter().filter(|e| e.kind() == kind).count()
     }
 }
 
