@@ -15,6 +15,7 @@ use hashsync::sync::{
     AccountCredentials, ChannelConfig, Driver, Event, InMemoryCursorStore, ItemOutcome, RunOutcome,
     ScopeDecision, ScopePolicy, StoredHashes, VirtualClock,
 };
+use hashsync::model::ManagedDomainSettings;
 use hashsync::{EncryptionType, NtHash, Password};
 use sync_support::*;
 
@@ -87,7 +88,8 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
         let mut driver =
             Driver::with_clock(transport, &mut cursors, VirtualClock::new(), &mut recorder);
         driver.set_threads(2);
-        let mut config = ChannelConfig::new(AD, AAD);
+        let mut config = ChannelConfig::new(AD, AAD)
+            .with_domain_services(Some(ManagedDomainSettings::default()));
         config.batch_size = 20;
         config.seed = runs;
         driver.start_channel(config, source.clone(), false).unwrap();
@@ -167,7 +169,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
                     .find(|v| v.sam == account.sam_account_name)
                     .unwrap();
                 // The untouched vector users: Samba's keys too.
-                let keys = &stored.legacy.kerberos.as_ref().unwrap().keys;
+                let keys = &stored.legacy.as_ref().unwrap().kerberos.as_ref().unwrap().keys;
                 let aes256 = keys
                     .iter()
                     .find(|k| k.etype() == EncryptionType::AES256_CTS_HMAC_SHA1_96)
@@ -177,7 +179,8 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
             }
         };
         assert_eq!(
-            stored.legacy.nt_hash, expected_nt,
+            stored.legacy.as_ref().unwrap().nt_hash,
+            expected_nt,
             "{}",
             account.sam_account_name
         );
