@@ -5,8 +5,9 @@ mod sync_support;
 use hashsync::sync::reference::{InMemorySource, InMemoryTransport};
 use hashsync::sync::{
     AccountCredentials, ChannelConfig, Driver, Event, InMemoryCursorStore, ScopeDecision,
-    ScopePolicy, SkipReason, SourceAccount, VirtualClock,
+    ScopePolicy, SelectivePasswordHashSync, SkipReason, SourceAccount, VirtualClock,
 };
+use hashsync::model::ManagedDomainSettings;
 use hashsync::{NtHash, Password};
 use sync_support::*;
 
@@ -34,8 +35,9 @@ fn cases() -> Vec<(SourceAccount, Option<SkipReason>)> {
             Some(SkipReason::Disabled),
         ),
         (
+            // Selective password hash sync is opt-in: off by default.
             base(3, "filtered").tap(|a| a.admin_description = Some("PHSFiltered".into())),
-            Some(SkipReason::PhsFiltered),
+            None,
         ),
         (
             base(4, "MSOL_0a1b2c3d4e5f"),
@@ -61,8 +63,28 @@ fn cases() -> Vec<(SourceAccount, Option<SkipReason>)> {
             base(9, "described").tap(|a| a.admin_description = Some("User_Something".into())),
             None,
         ),
+        // The default sync rules' exclusions.
+        (base(12, ""), Some(SkipReason::NoSamAccountName)),
+        (base(13, "SUPPORT_388945a0"), Some(SkipReason::SupportAccount)),
+        (
+            base(14, "SystemMailbox{1f05a927-3be2-4fb9-aa03-b59fe3b56f4c}"),
+            Some(SkipReason::ExchangeSystemMailbox),
+        ),
+        (
+            base(15, "CAS_{8cc370d3-822a-4ab8-a926-bb94bd0641a9}"),
+            Some(SkipReason::ExchangeSystemMailbox),
+        ),
+        (
+            base(16, "conflicted").tap(|a| {
+                a.distinguished_name = "CN=conflicted\\0ACNF:5f7a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b,CN=Users,DC=onprem,DC=contoso,DC=com".into()
+            }),
+            Some(SkipReason::ReplicationConflict),
+        ),
     ]
 }
+
+/// How many of `cases()` are in scope by default.
+const IN_SCOPE_BY_DEFAULT: usize = 3;
 
 #[test]
 fn policy_applies_each_default_rule() {
@@ -87,22 +109,67 @@ fn policy_applies_each_default_rule() {
         }
     }
     // Case-insensitive where AD is.
-    let odd_case = base(10, "msol_abc").tap(|a| {
-        a.object_class = "User".into();
-        a.admin_description = Some("phsfiltered".into());
-    });
+    let odd_case = base(10, "msol_abc").tap(|a| a.object_class = "User".into());
     assert_eq!(
         policy.decide(&odd_case),
-        ScopeDecision::Skip(SkipReason::PhsFiltered)
+        ScopeDecision::Skip(SkipReason::SyncServiceAccount)
+    );
+    let lower_conflict = base(17, "c2").tap(|a| a.distinguished_name = "CN=c2\\0acnf:x,DC=x".into());
+    assert_eq!(
+        policy.decide(&lower_conflict),
+        ScopeDecision::Skip(SkipReason::ReplicationConflict)
+    );
+    let raw_conflict = base(18, "c3").tap(|a| a.distinguished_name = "CN=c3\nCNF:x,DC=x".into());
+    assert_eq!(
+        policy.decide(&raw_conflict),
+        ScopeDecision::Skip(SkipReason::ReplicationConflict)
     );
 }
 
 #[test]
-fn must_change_password_synced_with_flag_when_tenant_feature_is_on() {
-    let policy = ScopePolicy {
-        force_password_change_on_logon: true,
-        ..ScopePolicy::default()
+fn selective_password_hash_sync_excludes_or_includes_by_admin_description() {
+    let filtered = base(1, "filtered").tap(|a| a.admin_description = Some("PHSFiltered".into()));
+    let included = base(2, "included").tap(|a| a.admin_description = Some("phsincluded".into()));
+    let plain = base(3, "plain");
+    let in_scope = ScopeDecision::Sync {
+        force_change_on_logon: false,
     };
+
+    let mut exclude = ScopePolicy::default();
+    exclude.selective = SelectivePasswordHashSync::Exclude;
+    assert_eq!(exclude.decide(&filtered), ScopeDecision::Skip(SkipReason::PhsFiltered));
+    assert_eq!(exclude.decide(&included), in_scope);
+    assert_eq!(exclude.decide(&plain), in_scope);
+
+    let mut include = ScopePolicy::default();
+    include.selective = SelectivePasswordHashSync::Include;
+    assert_eq!(include.decide(&filtered), ScopeDecision::Skip(SkipReason::NotPhsIncluded));
+    assert_eq!(include.decide(&included), in_scope);
+    assert_eq!(include.decide(&plain), ScopeDecision::Skip(SkipReason::NotPhsIncluded));
+    // The other rules still apply to included accounts.
+    let disabled = base(4, "dis").tap(|a| {
+        a.admin_description = Some("PHSIncluded".into());
+        a.user_account_control = 0x202;
+    });
+    assert_eq!(include.decide(&disabled), ScopeDecision::Skip(SkipReason::Disabled));
+
+    // Through the pipeline: only the included account travels.
+    let mut config = ChannelConfig::new(AD, AAD);
+    config.scope.selective = SelectivePasswordHashSync::Include;
+    let (transport, _) = sync(vec![filtered.clone(), included.clone(), plain.clone()], config);
+    assert_eq!(transport.len(), 1);
+    assert!(transport.get(AAD, &included.object_guid.source_anchor()).is_some());
+    let mut config = ChannelConfig::new(AD, AAD);
+    config.scope.selective = SelectivePasswordHashSync::Exclude;
+    let (transport, _) = sync(vec![filtered.clone(), included, plain], config);
+    assert_eq!(transport.len(), 2);
+    assert!(transport.get(AAD, &filtered.object_guid.source_anchor()).is_none());
+}
+
+#[test]
+fn must_change_password_synced_with_flag_when_tenant_feature_is_on() {
+    let mut policy = ScopePolicy::default();
+    policy.force_password_change_on_logon = true;
     let account = base(7, "mustchange").tap(|a| a.pwd_last_set = 0);
     assert_eq!(
         policy.decide(&account),
@@ -121,14 +188,13 @@ fn must_change_password_synced_with_flag_when_tenant_feature_is_on() {
 
 #[test]
 fn rules_are_configurable() {
-    let policy = ScopePolicy {
-        object_classes: vec!["user".into(), "inetOrgPerson".into()],
-        skip_disabled: false,
-        filtered_admin_description: None,
-        service_account_prefixes: vec![],
-        skip_critical_system_objects: false,
-        force_password_change_on_logon: false,
-    };
+    let mut policy = ScopePolicy::default();
+    policy.object_classes = vec!["user".into(), "inetOrgPerson".into()];
+    policy.skip_disabled = false;
+    policy.default_exclusions = false;
+    policy.service_account_prefixes = vec![];
+    policy.skip_critical_system_objects = false;
+    policy.force_password_change_on_logon = false;
     for (account, expected) in cases() {
         let decision = policy.decide(&account);
         let still_out = matches!(
@@ -182,7 +248,7 @@ fn pipeline_sends_only_in_scope_accounts_and_reports_the_rest() {
             )));
         }
     }
-    assert_eq!(transport.len(), 2);
+    assert_eq!(transport.len(), IN_SCOPE_BY_DEFAULT);
 }
 
 #[test]
@@ -209,22 +275,25 @@ fn force_change_flag_travels_with_the_update() {
 fn without_ntlm_sync_the_nt_hash_is_random_but_org_id_comes_from_the_real_one() {
     let v = &user_vectors()[0];
     let real = NtHash::from_hex(&v.nt_hash_hex).unwrap();
-    let mut config = ChannelConfig::new(AD, AAD);
-    config.sync_ntlm_passwords = false;
+    let config = ChannelConfig::new(AD, AAD).with_domain_services(Some(ManagedDomainSettings {
+        sync_ntlm_passwords: false,
+        ..ManagedDomainSettings::default()
+    }));
     let accounts = vec![cleartext_user(1, v, 1), cleartext_user(2, v, 2)];
     let (transport, _) = sync(accounts, config);
     let first = transport.get(AAD, &guid(1).source_anchor()).unwrap();
     let second = transport.get(AAD, &guid(2).source_anchor()).unwrap();
-    assert_ne!(first.legacy.nt_hash, real);
-    assert_ne!(second.legacy.nt_hash, real);
+    let (first_legacy, second_legacy) = (first.legacy.as_ref().unwrap(), second.legacy.as_ref().unwrap());
+    assert_ne!(first_legacy.nt_hash, real);
+    assert_ne!(second_legacy.nt_hash, real);
     assert_ne!(
-        first.legacy.nt_hash, second.legacy.nt_hash,
+        first_legacy.nt_hash, second_legacy.nt_hash,
         "fresh random per update"
     );
     assert!(first.org_id.verify_nt_hash(&real));
     assert!(first.org_id.verify_password(&Password::new(&v.password)));
     // The Kerberos keys are still the real ones.
-    let aes256 = &first.legacy.kerberos.as_ref().unwrap().keys[0];
+    let aes256 = &first_legacy.kerberos.as_ref().unwrap().keys[0];
     assert_eq!(aes256.to_hex().as_str(), v.aes256_hex);
 }
 
@@ -238,7 +307,8 @@ fn org_id_salt_is_fresh_per_update() {
     let a = transport.get(AAD, &guid(1).source_anchor()).unwrap();
     let b = transport.get(AAD, &guid(2).source_anchor()).unwrap();
     assert_ne!(a.org_id.salt(), b.org_id.salt());
-    assert_eq!(a.legacy.nt_hash, b.legacy.nt_hash);
+    let real = NtHash::from_hex(&v.nt_hash_hex).unwrap();
+    assert!(a.org_id.verify_nt_hash(&real) && b.org_id.verify_nt_hash(&real));
 }
 
 #[test]
@@ -265,19 +335,28 @@ fn overlong_cleartext_is_rejected_not_sent() {
 }
 
 #[test]
-fn events_never_contain_secrets_and_carry_numeric_ids() {
+fn events_never_contain_secrets_and_carry_entra_connect_ids_or_null() {
     let vectors = user_vectors();
     let accounts = vectors
         .iter()
         .enumerate()
         .map(|(i, v)| cleartext_user(i as u32 + 1, v, i as u64 + 1))
         .collect();
-    let (transport, recorder) = sync(accounts, ChannelConfig::new(AD, AAD));
+    let config = ChannelConfig::new(AD, AAD)
+        .with_domain_services(Some(ManagedDomainSettings::default()));
+    let (transport, recorder) = sync(accounts, config);
     let mut text = String::new();
     for event in &recorder.events {
         let json = serde_json::to_value(event).unwrap();
-        assert_eq!(json["id"].as_u64().unwrap(), u64::from(event.id()));
-        assert!((611..=659).contains(&event.id()));
+        match event.entra_connect_id() {
+            Some(id) => {
+                assert_eq!(json["id"].as_u64(), Some(u64::from(id)));
+                assert!((605..=657).contains(&id));
+            }
+            None => assert!(json["id"].is_null(), "{json}"),
+        }
+        assert_eq!(json["kind"], event.kind());
+        assert_eq!(json["connector"], AD);
         text.push_str(&json.to_string());
         text.push_str(&format!("{event:?}"));
     }
@@ -291,6 +370,7 @@ fn events_never_contain_secrets_and_carry_numeric_ids() {
     }
     for (_, update) in transport.state() {
         assert!(!text.contains(update.org_id.encode().as_str()));
-        assert!(!format!("{update:?}").contains(&update.legacy.nt_hash.to_hex().to_string()));
+        let nt_hash = update.legacy.as_ref().unwrap().nt_hash.to_hex().to_string();
+        assert!(!format!("{update:?}").contains(&nt_hash));
     }
 }
