@@ -72,9 +72,14 @@ where
                 })?;
             plan.push((partition, cursor));
         }
+        // The forest's full sync starts (617) when forced or when no
+        // partition has a cursor yet (the first start). A partition without
+        // a cursor beside others that have one (its full sync not begun
+        // before a restart, or a domain added) gets its domain full sync;
+        // one whose cursor is marked resumes it.
         let full = forced.or_else(|| {
             plan.iter()
-                .any(|(_, cursor)| cursor.is_none())
+                .all(|(_, cursor)| cursor.is_none())
                 .then_some(FullSyncReason::FirstStart)
         });
         channel.begin_cycle(full);

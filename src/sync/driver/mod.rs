@@ -250,6 +250,12 @@ where
         self.stop.clone()
     }
 
+    /// Uses `handle` as the driver's stop handle (one made before the
+    /// driver, e.g. held by its transport or observer).
+    pub fn set_stop_handle(&mut self, handle: StopHandle) {
+        self.stop = handle;
+    }
+
     /// Batches sent so far.
     pub fn batches_sent(&self) -> u64 {
         self.batches_sent
