@@ -22,8 +22,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hashsync::sync::reference::NullTransport;
 use hashsync::sync::{
     AccountCredentials, ChangeSource, ChannelConfig, Cursor, Driver, InMemoryCursorStore,
-    ObjectGuid, Partition, SourceAccount, SourceItem, SourceStream, StoredHashes,
-    VirtualClock,
+    ObjectGuid, Partition, SourceAccount, SourceItem, SourceStream, StoredHashes, VirtualClock,
 };
 use hashsync::{Iterations, NtHash, OrgIdHash};
 
@@ -31,10 +30,7 @@ const N: u64 = 2000;
 
 /// Samba AD DC account `acct-s03` (JohnDoe) from tests/data/ad_legacy.json.
 fn vector_account() -> (NtHash, Vec<u8>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/data/ad_legacy.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/ad_legacy.json");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let v = json["vectors"]

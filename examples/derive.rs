@@ -12,12 +12,44 @@
 #[path = "common/cli.rs"]
 mod cli;
 
-use cli::{Flags, Secret, fail, json_object};
+use cli::{Flags, PASSWORD_FLAGS, SALT_FLAGS, Secret, Spec, fail, json_object};
 use hashsync::{Iterations, OrgIdHash, crypto, nt_hash, org_id_hash};
 use serde_json::Value;
 
+const USAGE: &str =
+    "usage: derive SALT [PASSWORD] [--iterations N] [--org-id-salt HEX [--org-id-iterations N]]
+
+Derives an account's NT hash and AES128/AES256 Kerberos keys (and, with
+--org-id-salt or --nt-hash, its OrgId hash) and prints them as one JSON
+object. The password comes on stdin (prompted for, without echo, on a
+terminal), unless given as hex.
+
+SALT, one of:
+  --salt TEXT                    the salt as text
+  --salt-hex HEX                 the salt's bytes
+  --realm R --sam NAME           AD's salt rules for an account, with
+    [--dns-domain D] [--upn UPN] [--uac N]   (defaults: lower-case realm, no UPN, 512)
+PASSWORD, instead of stdin:
+  --password-hex HEX             UTF-8 bytes, hashed as given
+  --password-utf16le-hex HEX     raw UTF-16LE (machine accounts)
+  --nt-hash HEX                  an NT hash: only the OrgId hash is derived
+  --iterations N                 PBKDF2 iterations for the AES keys (default 4096, at most 10000000)
+  --org-id-salt HEX              10-byte OrgId salt (default: random, when no AES keys are asked)
+  --org-id-iterations N          OrgId iterations (default 1000)
+  --help                         show this text";
+
+const SPEC: Spec = Spec {
+    usage: USAGE,
+    values: &[
+        &SALT_FLAGS,
+        &PASSWORD_FLAGS,
+        &["--iterations", "--org-id-salt", "--org-id-iterations"],
+    ],
+    switches: &[],
+};
+
 fn main() {
-    match run(Flags::from_env()) {
+    match run(Flags::from_env(&SPEC)) {
         Ok(json) => println!("{json}"),
         Err(message) => fail(2, message),
     }
@@ -26,10 +58,10 @@ fn main() {
 fn run(mut flags: Flags) -> Result<String, String> {
     let salt = cli::salt(&mut flags)?;
     let secret = cli::secret(&mut flags)?;
-    let iterations = flags.number::<u32>("--iterations")?.unwrap_or(4096);
+    let iterations = flags.iterations("--iterations")?.unwrap_or(4096);
     let iterations = Iterations::new(iterations).map_err(|e| format!("--iterations: {e}"))?;
     let org_id_salt = flags.value("--org-id-salt")?;
-    let org_id_iterations = flags.number::<u32>("--org-id-iterations")?;
+    let org_id_iterations = flags.iterations("--org-id-iterations")?;
     if org_id_iterations.is_some() && org_id_salt.is_none() {
         return Err("--org-id-iterations needs --org-id-salt".into());
     }

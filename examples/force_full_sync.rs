@@ -31,45 +31,61 @@
 //!   permanent failures per item, seeded;
 //! - `--crash-after-batches K`: drop the engine and driver after K batches
 //!   (the batch after them is sent, its results lost) and restart from the
-//!   persisted cursors and configuration, until done.
+//!   persisted cursors and configuration, until done;
+//! - `--staging-mode`: the server is in staging mode: the tutorial's script
+//!   runs to its end and saves the configuration, but password sync is
+//!   suspended (nothing read or delivered; ForceFullPasswordSync stays "1");
+//! - `--selective-phs exclude|include`: selective password hash sync by
+//!   `adminDescription` (`PHSFiltered` out, or only `PHSIncluded` in);
+//! - `--simulate-hours H`: after the tutorial's run, keep the 2-minute cycle
+//!   going for H hours on the virtual clock with no changes: the events file
+//!   then holds the heartbeat pings (653/654) every 30 minutes.
 //!
-//! Exit codes: 2 for bad flags, 1 for a refused configuration or a bad
+//! Sync runs in Entra Connect's 2-minute cycles on a virtual clock; items
+//! the target keeps failing wait in the retry queue for later cycles. A
+//! target that fails for an hour of cycles (`--out /dev/full`) ends the run
+//! with exit 1, naming the failure and how many items are still queued.
+//!
+//! Exit codes: 2 for bad flags, 1 for a refused configuration (the tenant's
+//! password hash sync off, …), a target that keeps failing, or a bad
 //! snapshot (one line naming the account and the field; nothing delivered).
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/secret_file.rs"]
+mod secret_file;
 
 use std::error::Error;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::time::SystemTime;
+use std::time::Duration;
 
-use cli::{Flags, fail};
+use cli::{Flags, Spec, fail};
 
 use hashsync::model::{
     ConfigurationParameter, Connector, ConnectorType, FORCE_FULL_PASSWORD_SYNC,
-    ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, SyncConfiguration,
-    Timestamp, Uuid,
+    ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, STAGING_MODE,
+    SyncConfiguration, Uuid,
 };
 use hashsync::sync::reference::{
     FaultConfig, FaultInjectingTransport, ForestSnapshot, InMemoryTransport, JsonLinesTransport,
-    MemorySourceError, NullTransport, Snapshot, SyntheticSource,
+    MemorySourceError, NullTransport, Snapshot, SnapshotTenant, SyntheticSource,
 };
 use hashsync::sync::{
-    Batch, ChangeSource, ChannelConfig, ChannelStart, Driver, Event, InMemoryCursorStore,
-    ItemOutcome, ItemResult, Observer, RunOutcome, StatusChange, Transport, VirtualClock,
-    interrupt_running_cycles, record_partition_status,
+    Batch, ChangeSource, ChannelConfig, ChannelStart, Clock, Driver, Event, InMemoryCursorStore,
+    ItemOutcome, ItemResult, Observer, RunOutcome, SelectivePasswordHashSync, Transport,
+    VirtualClock,
 };
-use hashsync::{ChannelEvent, ConfigError, Password};
+use hashsync::{ChannelEvent, ConfigError, DriverError, Password};
 
 /// The tutorial's connector names (case-sensitive, as the script warns).
 const AD_CONNECTOR: &str = "onprem.contoso.com";
 const SECOND_AD_CONNECTOR: &str = "fabrikam.com";
 const AZUREAD_CONNECTOR: &str = "contoso.onmicrosoft.com - Microsoft Entra ID";
 
-/// Fixed identifiers, so two runs print the same configuration.
+/// Fixed identifiers, so two runs print the same configuration (the Entra
+/// ID connector's is Entra Connect's own).
 const AD_CONNECTOR_ID: Uuid = Uuid::from_u128(0x6d1e5c0a_4f3b_4b8e_9a61_0c0a5e1d2a01);
-const AZUREAD_CONNECTOR_ID: Uuid = Uuid::from_u128(0xb7a2f4c9_1e2d_4c6b_8f3a_5d9e0b7c3a02);
 
 /// Users per synthetic forest without `--synthetic`.
 const DEFAULT_USERS: u64 = 200;
@@ -77,7 +93,8 @@ const DEFAULT_USERS: u64 = 200;
 const USAGE: &str = "usage: force_full_sync [--config FILE] [--directory FILE | --synthetic N]
                        [--out FILE | --null-transport] [--events FILE]
                        [--fail-rate P] [--no-retry-rate P] [--seed N]
-                       [--crash-after-batches K]
+                       [--crash-after-batches K] [--staging-mode]
+                       [--selective-phs exclude|include] [--simulate-hours H]
 
 Runs the Entra Domain Services password-sync tutorial end to end: lists the
 connectors, sets ForceFullPasswordSync on each AD connector and
@@ -95,7 +112,41 @@ the configuration as step 3 saved it as JSON on stdout.
   --no-retry-rate P         probability of a permanent failure per item
   --seed N                  seed of the injected failures (default 0)
   --crash-after-batches K   crash and restart after every K batches
+  --staging-mode            the server is in staging mode (sync suspended)
+  --selective-phs MODE      selective password hash sync: exclude or include
+  --simulate-hours H        then run H idle hours of cycles (heartbeats)
   --help                    show this text";
+
+const SPEC: Spec = Spec {
+    usage: USAGE,
+    values: &[&[
+        "--config",
+        "--directory",
+        "--synthetic",
+        "--out",
+        "--events",
+        "--fail-rate",
+        "--no-retry-rate",
+        "--seed",
+        "--crash-after-batches",
+        "--selective-phs",
+        "--simulate-hours",
+    ]],
+    switches: &["--null-transport", "--staging-mode"],
+};
+
+/// The most idle hours to simulate: a year of cycles.
+const MAX_SIMULATE_HOURS: u64 = 24 * 366;
+
+/// How long a run keeps cycling while the target fails before it gives up:
+/// an hour of (virtual) 2-minute cycles.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(3600);
+
+/// The most users a synthetic forest may have: a billion accounts is far
+/// beyond any AD forest, and keeps every USN and count far from overflow.
+const MAX_SYNTHETIC_USERS: u64 = 1_000_000_000;
+/// The most batches before a simulated crash: more than any run delivers.
+const MAX_CRASH_AFTER_BATCHES: u64 = 1_000_000_000;
 
 struct Options {
     config: Option<String>,
@@ -108,32 +159,46 @@ struct Options {
     no_retry_rate: f64,
     seed: u64,
     crash_after_batches: Option<u64>,
+    staging_mode: bool,
+    selective_phs: SelectivePasswordHashSync,
+    simulate_hours: Option<u64>,
 }
 
 fn parse_options(mut flags: Flags) -> Result<Options, String> {
-    let rate = |flags: &mut Flags, name: &str| -> Result<f64, String> {
-        let value: f64 = flags.number(name)?.unwrap_or(0.0);
-        if (0.0..=1.0).contains(&value) {
-            Ok(value)
-        } else {
-            Err(format!("{name} must be between 0 and 1, got {value}"))
-        }
-    };
     let options = Options {
         config: flags.value("--config")?,
         directory: flags.value("--directory")?,
-        synthetic: flags.number("--synthetic")?,
+        synthetic: flags.number_in("--synthetic", 0, MAX_SYNTHETIC_USERS)?,
         out: flags.value("--out")?,
         null_transport: flags.switch("--null-transport"),
         events: flags.value("--events")?,
-        fail_rate: rate(&mut flags, "--fail-rate")?,
-        no_retry_rate: rate(&mut flags, "--no-retry-rate")?,
+        fail_rate: flags.rate("--fail-rate")?.unwrap_or(0.0),
+        no_retry_rate: flags.rate("--no-retry-rate")?.unwrap_or(0.0),
         seed: flags.number("--seed")?.unwrap_or(0),
-        crash_after_batches: flags.number("--crash-after-batches")?,
+        crash_after_batches: flags.number_in(
+            "--crash-after-batches",
+            1,
+            MAX_CRASH_AFTER_BATCHES,
+        )?,
+        staging_mode: flags.switch("--staging-mode"),
+        selective_phs: match flags.value("--selective-phs")?.as_deref() {
+            None => SelectivePasswordHashSync::Off,
+            Some("exclude") => SelectivePasswordHashSync::Exclude,
+            Some("include") => SelectivePasswordHashSync::Include,
+            Some(other) => {
+                return Err(format!(
+                    "--selective-phs must be exclude or include, got {other:?}"
+                ));
+            }
+        },
+        simulate_hours: flags.number_in("--simulate-hours", 0, MAX_SIMULATE_HOURS)?,
     };
     flags.finish()?;
     if options.fail_rate + options.no_retry_rate > 1.0 {
         return Err("--fail-rate and --no-retry-rate add up to more than 1".into());
+    }
+    if options.fail_rate >= 1.0 {
+        return Err("--fail-rate must be below 1: at 1 no item could ever be delivered".into());
     }
     if options.directory.is_some() && options.synthetic.is_some() {
         return Err("--directory and --synthetic exclude each other".into());
@@ -141,18 +206,11 @@ fn parse_options(mut flags: Flags) -> Result<Options, String> {
     if options.out.is_some() && options.null_transport {
         return Err("--out and --null-transport exclude each other".into());
     }
-    if options.crash_after_batches == Some(0) {
-        return Err("--crash-after-batches must be at least 1".into());
-    }
     Ok(options)
 }
 
 fn main() {
-    let mut flags = Flags::from_env();
-    if flags.switch("--help") {
-        println!("{USAGE}");
-        return;
-    }
+    let flags = Flags::from_env(&SPEC);
     let options = match parse_options(flags) {
         Ok(options) => options,
         Err(message) => fail(2, message),
@@ -225,12 +283,12 @@ fn synthetic_forest(
 }
 
 /// The tutorial's server as the Entra Connect wizard leaves it: one AD
-/// connector per forest, the Entra ID connector, password hash sync on,
-/// Domain Services on.
+/// connector per forest, the Entra ID connector (with its fixed
+/// identifier), and the tenant as the snapshot describes it (by default:
+/// password hash sync on, Domain Services on).
 fn tutorial_configuration(
     forests: &[Forest],
-    force_password_change_on_logon: bool,
-    sync_ntlm_passwords: bool,
+    tenant_settings: &SnapshotTenant,
 ) -> Result<SyncConfiguration, ConfigError> {
     let mut config = SyncConfiguration::new();
     for (i, forest) in forests.iter().enumerate() {
@@ -243,20 +301,19 @@ fn tutorial_configuration(
         ad.add_partition(Partition::new(&forest.partition_dn, &forest.dns_domain)?)?;
         config.add_or_replace_connector(ad)?;
     }
-    config.add_or_replace_connector(
-        Connector::new(
-            AZUREAD_CONNECTOR,
-            ConnectorType::Waad,
-            "contoso.onmicrosoft.com",
-        )?
-        .with_identifier(AZUREAD_CONNECTOR_ID),
-    )?;
+    config.add_or_replace_connector(Connector::entra_id(
+        AZUREAD_CONNECTOR,
+        "contoso.onmicrosoft.com",
+    )?)?;
     let tenant = config.tenant_mut();
-    tenant.company_features.password_hash_sync = true;
-    tenant.company_features.force_password_change_on_logon = force_password_change_on_logon;
-    tenant.managed_domain = Some(ManagedDomainSettings {
-        sync_ntlm_passwords,
-        ..ManagedDomainSettings::default()
+    tenant.company_features.password_hash_sync = tenant_settings.password_hash_sync;
+    tenant.company_features.force_password_change_on_logon =
+        tenant_settings.force_password_change_on_logon;
+    tenant.managed_domain = tenant_settings.domain_services.then(|| {
+        let mut managed_domain = ManagedDomainSettings::default();
+        managed_domain.sync_ntlm_passwords = tenant_settings.sync_ntlm_passwords;
+        managed_domain.sync_kerberos_passwords = tenant_settings.sync_kerberos_passwords;
+        managed_domain
     });
     for forest in forests {
         config.set_password_sync(&forest.connector, AZUREAD_CONNECTOR, true)?;
@@ -321,7 +378,9 @@ fn configure_forest(
 /// Where accepted updates go.
 enum Target {
     Null(NullTransport),
-    Lines(JsonLinesTransport<BufWriter<File>>, u64),
+    /// Delivered NT hashes and keys: a private file, renamed into place
+    /// once the run is done.
+    Lines(JsonLinesTransport<BufWriter<secret_file::SecretFile>>, u64),
     Memory(InMemoryTransport),
 }
 
@@ -364,15 +423,17 @@ struct Totals {
     failed: u64,
 }
 
-/// Prints readable progress, writes the events file, keeps status changes.
+/// Prints readable progress, writes the events file, keeps the last
+/// transport error.
 struct Progress {
     events: Option<BufWriter<File>>,
     write_error: Option<std::io::Error>,
-    statuses: Vec<(String, StatusChange, Timestamp)>,
     totals: Vec<(String, Totals)>,
     retries: u64,
     no_retry: u64,
     overflows: u64,
+    /// The last error the target answered with (typed, from the driver).
+    target_error: Option<String>,
 }
 
 impl Progress {
@@ -399,7 +460,9 @@ impl Observer for Progress {
             }
         }
         match event {
-            Event::ForestFullSyncStarted { connector, reason } => {
+            Event::ForestFullSyncStarted {
+                connector, reason, ..
+            } => {
                 eprintln!("forest {connector}: full sync started ({reason:?})")
             }
             Event::DomainFullSyncStarted { partition, .. } => {
@@ -429,21 +492,18 @@ impl Observer for Progress {
             Event::DomainFullSyncFailed {
                 partition, reason, ..
             } => {
-                eprintln!("  domain {partition}: full sync failed: {reason}; it resumes next cycle")
+                eprintln!("  domain {partition}: full sync attempt failed: {reason}; it goes on next cycle")
             }
-            Event::ForestFullSyncCompleted { connector, domains } => {
-                eprintln!("forest {connector}: full sync complete in {domains} domain(s)")
-            }
-            Event::ForestFullSyncFailed {
-                connector,
-                failed_domains,
+            Event::ForestFullSyncCompleted {
+                connector, domains, ..
             } => {
-                eprintln!("forest {connector}: full sync failed in {failed_domains} domain(s)")
+                eprintln!("forest {connector}: full sync complete in {domains} domain(s)")
             }
             Event::PartitionFailed {
                 connector,
                 partition,
                 reason,
+                ..
             } => {
                 eprintln!("forest {connector}: domain {partition} failed: {reason}")
             }
@@ -455,9 +515,14 @@ impl Observer for Progress {
             } => {
                 eprintln!("forest {connector}: batch {batch} failed: {reason}")
             }
+            Event::PasswordSyncSuspended {
+                connector, reason, ..
+            } => eprintln!("forest {connector}: {reason}"),
             Event::RetryQueueOverflow { .. } => self.overflows += 1,
             Event::AccountSkipped { connector, .. } => self.totals(connector).skipped += 1,
-            Event::PasswordChangeRequest { connector, .. } => self.totals(connector).read += 1,
+            Event::PasswordChangeRequest {
+                connector, attempt, ..
+            } if *attempt == 1 => self.totals(connector).read += 1,
             Event::PasswordChangeResult {
                 connector, outcome, ..
             } => match outcome {
@@ -475,17 +540,17 @@ impl Observer for Progress {
                 synced,
                 skipped,
                 failed,
+                retrying,
+                ..
             } if *read > 0 => eprintln!(
-                "forest {connector}: cycle done: {read} read, {synced} synced, {skipped} out of scope, {failed} failed"
+                "forest {connector}: cycle done: {read} read, {synced} synced, {skipped} out of scope, {failed} failed, {retrying} waiting for a retry"
             ),
             _ => {}
         }
     }
 
-    fn status(&mut self, connector: &str, change: &StatusChange) {
-        let now = Timestamp::from_system_time(SystemTime::now());
-        self.statuses
-            .push((connector.to_owned(), change.clone(), now));
+    fn transport_error(&mut self, _connector: &str, error: &(dyn Error + 'static)) {
+        self.target_error = Some(error.to_string());
     }
 }
 
@@ -500,25 +565,24 @@ struct Server<'a> {
     progress: Progress,
     restarts: u64,
     batches: u64,
+    /// Password sync is suspended by staging mode.
+    suspended: bool,
 }
 
 impl Server<'_> {
-    /// Runs cycles until every channel settles, crashing and restarting
-    /// after every `--crash-after-batches` batches: each restart reloads
-    /// the saved configuration and builds a new engine and driver.
-    fn run_until_settled(&mut self) -> Result<(), Box<dyn Error>> {
+    /// Runs 2-minute cycles until every channel settles, crashing and
+    /// restarting after every `--crash-after-batches` batches: each restart
+    /// reloads the saved configuration and builds a new engine and driver.
+    /// Gives up when the target keeps failing for [`GIVE_UP_AFTER`] of
+    /// cycles. With `idle_for`, keeps cycling that long instead (no
+    /// changes: heartbeats).
+    fn run_cycles(&mut self, idle_for: Option<Duration>) -> Result<(), Box<dyn Error>> {
         loop {
             let mut config: SyncConfiguration = serde_json::from_str(&self.saved_config)?;
-            let now = Timestamp::from_system_time(SystemTime::now());
-            for forest in self.forests {
-                interrupt_running_cycles(&mut config, &forest.connector, now)?;
-            }
-            let faults = FaultConfig {
-                retry_rate: self.options.fail_rate,
-                no_retry_rate: self.options.no_retry_rate,
-                seed: self.options.seed.wrapping_add(self.restarts),
-                ..FaultConfig::default()
-            };
+            let mut faults = FaultConfig::default();
+            faults.retry_rate = self.options.fail_rate;
+            faults.no_retry_rate = self.options.no_retry_rate;
+            faults.seed = self.options.seed.wrapping_add(self.restarts);
             let transport = FaultInjectingTransport::new(&mut self.target, faults);
             let mut driver = Driver::with_clock(
                 transport,
@@ -530,6 +594,7 @@ impl Server<'_> {
             // lost with the engine: the harshest point to crash at.
             driver.set_batch_limit(self.options.crash_after_batches.map(|k| k + 1));
             driver.set_retries_first(true);
+            let mut started = 0;
             for (i, forest) in self.forests.iter().enumerate() {
                 let Some(mut channel) =
                     ChannelConfig::from_configuration(&config, &forest.connector)?
@@ -540,30 +605,48 @@ impl Server<'_> {
                 channel.seed = self.options.seed ^ (i as u64) ^ (self.restarts << 8);
                 // About ten progress lines per domain.
                 channel.progress_interval = (forest.users / 10).max(100);
-                match driver.start_configured(&mut config, channel, forest.source())? {
-                    ChannelStart::Started { full_sync: true } => eprintln!(
-                        "forest {}: channel started; ForceFullPasswordSync consumed (now {:?})",
-                        forest.connector,
-                        force_flag(&config, &forest.connector)?
-                    ),
-                    ChannelStart::Started { full_sync: false } => {}
-                    ChannelStart::Disabled => {
-                        eprintln!("forest {}: password sync disabled", forest.connector)
+                channel.scope.selective = self.options.selective_phs;
+                let start = driver
+                    .start_configured(&mut config, channel, forest.source())
+                    .map_err(|e| match e {
+                        // The refusal in the service's words, on one line.
+                        DriverError::Configuration(refused) => refused.to_string(),
+                        other => other.to_string(),
+                    })?;
+                match start {
+                    ChannelStart::Started { full_sync } => {
+                        started += 1;
+                        if full_sync {
+                            eprintln!(
+                                "forest {}: channel started; ForceFullPasswordSync consumed (now {:?})",
+                                forest.connector,
+                                force_flag(&config, &forest.connector)?
+                            );
+                        }
                     }
+                    ChannelStart::StagingMode => self.suspended = true,
+                    _ => eprintln!("forest {}: password sync disabled", forest.connector),
                 }
             }
-            let outcome = driver.run_cycle()?;
+            let outcome = if started == 0 {
+                RunOutcome::Settled
+            } else {
+                match idle_for {
+                    Some(hours) => {
+                        let now = driver.clock().now();
+                        driver.run_until(now + hours)?
+                    }
+                    None => driver.run_until_settled(GIVE_UP_AFTER)?,
+                }
+            };
             self.batches += driver.batches_sent();
+            driver.record_partition_states(&mut config)?;
             drop(driver);
-            for (connector, change, at) in self.progress.statuses.drain(..) {
-                record_partition_status(&mut config, &connector, &change, at)?;
-            }
             self.saved_config = serde_json::to_string(&config)?;
             if let Some(e) = self.progress.write_error.take() {
                 return Err(format!("cannot write events: {e}").into());
             }
             match outcome {
-                RunOutcome::Settled => return Ok(()),
                 RunOutcome::Interrupted => {
                     self.restarts += 1;
                     eprintln!(
@@ -571,6 +654,19 @@ impl Server<'_> {
                         self.options.crash_after_batches.unwrap_or(0)
                     );
                 }
+                RunOutcome::Retrying { queued } if idle_for.is_none() => {
+                    let failure = self
+                        .progress
+                        .target_error
+                        .clone()
+                        .unwrap_or_else(|| "it keeps asking for retries".to_owned());
+                    return Err(format!(
+                        "the target {AZUREAD_CONNECTOR:?} keeps failing ({failure}); gave up after {} minutes of sync cycles with {queued} item(s) still queued for a retry",
+                        GIVE_UP_AFTER.as_secs() / 60
+                    )
+                    .into());
+                }
+                _ => return Ok(()),
             }
         }
     }
@@ -625,11 +721,7 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         (None, Some(snapshot)) => {
             let tenant = snapshot.tenant;
             let forests = snapshot_forests(snapshot);
-            let config = tutorial_configuration(
-                &forests,
-                tenant.force_password_change_on_logon,
-                tenant.sync_ntlm_passwords,
-            )?;
+            let config = tutorial_configuration(&forests, &tenant)?;
             (config, forests)
         }
         (None, None) => {
@@ -637,9 +729,13 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
                 synthetic_forest(0, AD_CONNECTOR, "onprem.contoso.com", users)?,
                 synthetic_forest(1, SECOND_AD_CONNECTOR, "fabrikam.com", users)?,
             ];
-            (tutorial_configuration(&forests, false, true)?, forests)
+            (tutorial_configuration(&forests, &SnapshotTenant::default())?, forests)
         }
     };
+
+    if options.staging_mode {
+        config.global_settings_mut().set_staging_mode(true)?;
+    }
 
     eprintln!("# Step 2: the connectors");
     list_connectors(&config);
@@ -675,7 +771,8 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
     let target = match (&options.out, options.null_transport) {
         (_, true) => Target::Null(NullTransport::new()),
         (Some(path), false) => {
-            let file = File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
+            let file = secret_file::SecretFile::create(path)
+                .map_err(|e| format!("cannot create {path}: {e}"))?;
             Target::Lines(JsonLinesTransport::new(BufWriter::new(file)), 0)
         }
         (None, false) => Target::Memory(InMemoryTransport::new()),
@@ -695,25 +792,30 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         progress: Progress {
             events,
             write_error: None,
-            statuses: Vec::new(),
             totals: Vec::new(),
             retries: 0,
             no_retry: 0,
             overflows: 0,
+            target_error: None,
         },
         restarts: 0,
         batches: 0,
+        suspended: false,
     };
 
     eprintln!("\n# The restarted channels: forced full sync");
-    server.run_until_settled()?;
+    server.run_cycles(None)?;
 
     eprintln!("\n# Password changes, synced incrementally");
     for (i, forest) in forests.iter().enumerate() {
         let changed = forest.apply_changes(i)?;
         eprintln!("forest {}: {changed} password change(s)", forest.connector);
     }
-    server.run_until_settled()?;
+    server.run_cycles(None)?;
+    if let Some(hours) = options.simulate_hours {
+        eprintln!("\n# {hours} idle hour(s) of 2-minute cycles (virtual clock)");
+        server.run_cycles(Some(Duration::from_secs(hours * 3600)))?;
+    }
     if let Some(out) = server.progress.events.as_mut() {
         out.flush()
             .map_err(|e| format!("cannot write events: {e}"))?;
@@ -742,6 +844,11 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
             force_flag(&config, &forest.connector)?
         );
     }
+    if server.suspended {
+        eprintln!(
+            "password sync is suspended by staging mode ({STAGING_MODE}): nothing was read or delivered; the configuration is saved and ForceFullPasswordSync stays pending"
+        );
+    }
     eprintln!(
         "target {AZUREAD_CONNECTOR}: {} update(s) delivered in {} batch(es); {} retried, {} refused for good, {} retry-queue overflow(s), {} crash(es)",
         server.target.delivered(),
@@ -751,6 +858,15 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         server.progress.overflows,
         server.restarts,
     );
+    if let Target::Lines(lines, _) = server.target {
+        let path = server.options.out.as_deref().unwrap_or_default();
+        lines
+            .into_inner()
+            .into_inner()
+            .map_err(|e| format!("cannot write {path}: {}", e.error()))?
+            .commit()
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
     Ok(())
 }
 

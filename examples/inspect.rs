@@ -20,23 +20,37 @@ mod cli;
 use std::io::Read;
 
 use base64::Engine as _;
-use cli::{fail, json_object};
+use cli::{Flags, Spec, fail, json_object};
 use hashsync::KerberosKey;
 use hashsync::formats::{StoredKey, UserProperties};
 use serde_json::{Value, json};
 
+const USAGE: &str = "usage: inspect < VALUE
+
+Decodes one base64 supplementalCredentials value from stdin (white space
+ignored) and prints what it holds as one JSON object: salt, iterations,
+packages, Kerberos keys by generation, DES keys, WDigest hashes, cleartext.
+Takes no flags but --help.";
+
+const SPEC: Spec = Spec {
+    usage: USAGE,
+    values: &[],
+    switches: &[],
+};
+
 fn main() {
-    if std::env::args().len() > 1 {
-        fail(
-            2,
-            "inspect takes no arguments: the base64 value comes on stdin",
-        );
-    }
+    let _ = Flags::from_env(&SPEC);
     let mut input = zeroize::Zeroizing::new(Vec::new());
     if let Err(e) = std::io::stdin().read_to_end(&mut input) {
         fail(1, format!("cannot read stdin: {e}"));
     }
     input.retain(|b| !b.is_ascii_whitespace());
+    if input.is_empty() {
+        fail(
+            1,
+            "no input: give a base64 supplementalCredentials value on stdin",
+        );
+    }
     let bytes = match base64::engine::general_purpose::STANDARD.decode(&*input) {
         Ok(bytes) => zeroize::Zeroizing::new(bytes),
         Err(e) => fail(1, format!("stdin is not base64: {e}")),

@@ -18,14 +18,45 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/secret_file.rs"]
+mod secret_file;
 
-use cli::{Flags, Secret, fail, json_object};
+use cli::{Flags, PASSWORD_FLAGS, SALT_FLAGS, Secret, Spec, fail, json_object};
 use hashsync::formats::{Keytab, Principal};
 use hashsync::{EncryptionType, Iterations, crypto, nt_hash};
 use serde_json::{Value, json};
 
+const USAGE: &str = "usage: keytab --principal NAME@REALM --out FILE SALT [PASSWORD]
+              [--kvno N] [--etypes 18,17,23] [--timestamp SECONDS]
+
+Writes an MIT keytab (0x0502, mode 0600, replaced atomically) with the
+principal's keys derived from its password and AD salt, and prints a JSON
+summary without keys. The password comes on stdin (prompted for, without
+echo, on a terminal), unless given as hex.
+
+  --principal NAME@REALM         the principal (components split at '/')
+  --out FILE                     the keytab to write
+  --kvno N                       key version number (default 1)
+  --etypes LIST                  comma-separated, each once, of 18, 17, 23 (default 18,17,23)
+  --timestamp SECONDS            entry timestamp (default now)
+SALT (needed for etypes 17 and 18), one of:
+  --salt TEXT | --salt-hex HEX | --realm R --sam NAME [--dns-domain D] [--upn UPN] [--uac N]
+PASSWORD, instead of stdin:
+  --password-hex HEX | --password-utf16le-hex HEX | --nt-hash HEX (etype 23 only)
+  --help                         show this text";
+
+const SPEC: Spec = Spec {
+    usage: USAGE,
+    values: &[
+        &SALT_FLAGS,
+        &PASSWORD_FLAGS,
+        &["--principal", "--out", "--kvno", "--etypes", "--timestamp"],
+    ],
+    switches: &[],
+};
+
 fn main() {
-    let (keytab, out, summary) = match plan(Flags::from_env()) {
+    let (keytab, out, summary) = match plan(Flags::from_env(&SPEC)) {
         Ok(plan) => plan,
         Err(message) => fail(2, message),
     };
@@ -33,19 +64,25 @@ fn main() {
         Ok(bytes) => bytes,
         Err(e) => fail(2, e),
     };
-    if let Err(e) = std::fs::write(&out, bytes.as_slice()) {
+    if let Err(e) = secret_file::write_secret_file(&out, bytes.as_slice()) {
         fail(1, format!("cannot write {out}: {e}"));
     }
     println!("{summary}");
 }
 
 fn etypes(list: &str) -> Result<Vec<EncryptionType>, String> {
-    list.split(',')
-        .map(|n| match n.trim().parse::<i32>() {
-            Ok(n @ (17 | 18 | 23)) => Ok(EncryptionType::new(n)),
-            _ => Err(format!("--etypes: {n:?} is not one of 17, 18, 23")),
-        })
-        .collect()
+    let mut etypes = Vec::new();
+    for n in list.split(',') {
+        let etype = match n.trim().parse::<i32>() {
+            Ok(n @ (17 | 18 | 23)) => EncryptionType::new(n),
+            _ => return Err(format!("--etypes: {n:?} is not one of 17, 18, 23")),
+        };
+        if etypes.contains(&etype) {
+            return Err(format!("--etypes: {} is listed twice", etype.number()));
+        }
+        etypes.push(etype);
+    }
+    Ok(etypes)
 }
 
 fn plan(mut flags: Flags) -> Result<(Keytab, String, String), String> {
@@ -54,7 +91,9 @@ fn plan(mut flags: Flags) -> Result<(Keytab, String, String), String> {
         .ok_or("--principal NAME@REALM is required")?;
     let principal = Principal::parse(&principal).map_err(|e| format!("--principal: {e}"))?;
     let out = flags.value("--out")?.ok_or("--out FILE is required")?;
-    let kvno = flags.number::<u32>("--kvno")?.unwrap_or(1);
+    let kvno = flags
+        .number_in("--kvno", 0, u64::from(u32::MAX))?
+        .map_or(1, |k| k as u32);
     let etypes = etypes(
         &flags
             .value("--etypes")?

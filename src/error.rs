@@ -94,6 +94,7 @@ pub enum OrgIdError {
     BadIterations,
 }
 
+#[cfg(feature = "sync")]
 /// What Entra Connect's configuration refuses: the connector, parameter and
 /// password-sync rules of [`crate::model`].
 ///
@@ -311,6 +312,7 @@ pub enum ConfigError {
     },
 }
 
+#[cfg(feature = "sync")]
 impl ConfigError {
     /// Prefixes the path of the field at fault, joining nested paths.
     pub(crate) fn in_field(self, field: &str) -> Self {
@@ -341,6 +343,7 @@ impl ConfigError {
     }
 }
 
+#[cfg(feature = "sync")]
 fn case_hint(case_only_match: Option<&str>) -> String {
     match case_only_match {
         Some(existing) => {
@@ -350,6 +353,7 @@ fn case_hint(case_only_match: Option<&str>) -> String {
     }
 }
 
+#[cfg(feature = "sync")]
 fn quoted_list(names: &[String]) -> String {
     if names.is_empty() {
         return "none".to_owned();
@@ -507,6 +511,7 @@ pub enum FormatError {
         etype: i32,
     },
 }
+#[cfg(feature = "sync")]
 /// What is wrong with an account handed to the sync engine. Never holds a
 /// secret: it names the attribute, not its value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -525,6 +530,7 @@ pub enum AccountError {
     },
 }
 
+#[cfg(feature = "sync")]
 /// A directory snapshot (JSON) that cannot be loaded.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -561,6 +567,7 @@ pub enum SnapshotError {
     },
 }
 
+#[cfg(feature = "sync")]
 /// Why the blocking sync driver stopped. Host errors are carried as they are.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

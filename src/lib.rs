@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // `unsafe` lives only in `crypto::simd` (the multi-buffer kernels), which
 // allows it locally; every other module is denied it.
 #![deny(unsafe_code)]
@@ -14,16 +15,19 @@
 pub mod crypto;
 pub mod error;
 pub mod formats;
+#[cfg(feature = "sync")]
 pub mod model;
 pub mod secret;
+#[cfg(feature = "sync")]
 pub mod sync;
 
 pub use crypto::{
     AccountSaltAttributes, AesKeys, Iterations, Salt, aes_keys, nt_hash, org_id_hash, string_to_key,
 };
-pub use error::{
-    AccountError, ConfigError, DriverError, Error, FormatError, OrgIdError, Result, SnapshotError,
-};
+#[cfg(feature = "sync")]
+pub use error::{AccountError, ConfigError, DriverError, SnapshotError};
+pub use error::{Error, FormatError, OrgIdError, Result};
+#[cfg(feature = "sync")]
 pub use model::{
     ChannelEvent, ConfigurationParameter, Connector, ConnectorType, EncryptedString,
     FORCE_FULL_PASSWORD_SYNC, ParameterCollection, ParameterDataType, ParameterScope,

@@ -266,10 +266,9 @@ fixed_secret!(WDigestHash, 16, "WDigest hash");
 ///
 /// A newtype rather than an enum: keytabs and `supplementalCredentials` carry
 /// numbers this crate does not know, and those must round-trip unchanged.
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "sync", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "sync", serde(transparent))]
 pub struct EncryptionType(i32);
 
 impl EncryptionType {

@@ -921,9 +921,10 @@ fn rich_config() -> SyncConfiguration {
     let tenant = config.tenant_mut();
     tenant.company_features.password_hash_sync = true;
     tenant.company_features.force_password_change_on_logon = true;
-    tenant.managed_domain = Some(ManagedDomainSettings {
-        sync_ntlm_passwords: false,
-        ..ManagedDomainSettings::default()
+    tenant.managed_domain = Some({
+        let mut settings = ManagedDomainSettings::default();
+        settings.sync_ntlm_passwords = false;
+        settings
     });
     let state = config
         .partition_sync_state_mut(AD, "DC=onprem,DC=contoso,DC=com")

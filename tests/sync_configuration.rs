@@ -278,9 +278,10 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
         assert_eq!(aes256_hex(&update).as_deref(), Some(v.aes256_hex.as_str()), "{}", v.id);
     }
     // SyncNtlmPasswords off: a random NT hash, real Kerberos keys, OrgId of the real hash.
-    let no_ntlm = ManagedDomainSettings {
-        sync_ntlm_passwords: false,
-        ..ManagedDomainSettings::default()
+    let no_ntlm = {
+        let mut settings = ManagedDomainSettings::default();
+        settings.sync_ntlm_passwords = false;
+        settings
     };
     for (v, update) in deliveries_with(Some(no_ntlm)) {
         let legacy = update.legacy.as_ref().expect("legacy credentials");
@@ -289,9 +290,10 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
         assert!(update.org_id.verify_password(&Password::new(&v.password)), "{}", v.id);
     }
     // SyncKerberosPasswords off: the real NT hash, no Kerberos keys.
-    let no_kerberos = ManagedDomainSettings {
-        sync_kerberos_passwords: false,
-        ..ManagedDomainSettings::default()
+    let no_kerberos = {
+        let mut settings = ManagedDomainSettings::default();
+        settings.sync_kerberos_passwords = false;
+        settings
     };
     for (v, update) in deliveries_with(Some(no_kerberos)) {
         let legacy = update.legacy.as_ref().expect("legacy credentials");
@@ -299,9 +301,10 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
         assert!(legacy.kerberos.is_none(), "{}", v.id);
     }
     // SyncOnPremPasswords off: no legacy credential at all.
-    let no_on_prem = ManagedDomainSettings {
-        sync_on_prem_passwords: false,
-        ..ManagedDomainSettings::default()
+    let no_on_prem = {
+        let mut settings = ManagedDomainSettings::default();
+        settings.sync_on_prem_passwords = false;
+        settings
     };
     for (v, update) in deliveries_with(Some(no_on_prem)) {
         assert!(update.legacy.is_none(), "{}", v.id);
@@ -333,10 +336,9 @@ fn tenant_settings_reach_the_channel() {
         .tenant_mut()
         .company_features
         .force_password_change_on_logon = true;
-    config.tenant_mut().managed_domain = Some(ManagedDomainSettings {
-        sync_ntlm_passwords: false,
-        ..ManagedDomainSettings::default()
-    });
+    let mut managed_domain = ManagedDomainSettings::default();
+    managed_domain.sync_ntlm_passwords = false;
+    config.tenant_mut().managed_domain = Some(managed_domain);
     let channel = ChannelConfig::from_configuration(&config, AD)
         .unwrap()
         .unwrap();

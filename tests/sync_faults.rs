@@ -78,12 +78,10 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
                 changed.insert(guid(n), password);
             }
         }
-        let faults = FaultConfig {
-            retry_rate: 0.30,
-            no_retry_rate: 0.02,
-            seed: 1000 + runs,
-            ..FaultConfig::default()
-        };
+        let mut faults = FaultConfig::default();
+        faults.retry_rate = 0.30;
+        faults.no_retry_rate = 0.02;
+        faults.seed = 1000 + runs;
         let transport = FaultInjectingTransport::new(&mut target, faults);
         let mut driver =
             Driver::with_clock(transport, &mut cursors, VirtualClock::new(), &mut recorder);

@@ -230,12 +230,10 @@ fn bad_snapshots_name_the_account_and_field() {
 #[test]
 fn fault_injector_rates_are_seeded_and_close_to_configured() {
     let run = |seed| {
-        let config = FaultConfig {
-            retry_rate: 0.3,
-            no_retry_rate: 0.05,
-            seed,
-            ..FaultConfig::default()
-        };
+        let mut config = FaultConfig::default();
+        config.retry_rate = 0.3;
+        config.no_retry_rate = 0.05;
+        config.seed = seed;
         let mut transport = FaultInjectingTransport::new(NullTransport::new(), config);
         let source = SyntheticSource::new(0, 4000, "onprem.contoso.com").unwrap();
         let mut driver = Driver::with_clock(
@@ -369,4 +367,57 @@ fn one_driver_runs_two_channels_into_one_target() {
         cursors.get("fabrikam.com", "DC=fabrikam,DC=com").unwrap(),
         &Cursor::new("U:200")
     );
+}
+
+#[test]
+fn snapshot_defects_that_used_to_load_are_refused() {
+    let v = user_vectors()[0].sam.clone();
+    // A UPN without a name part, or without a domain part.
+    for upn in ["@x", "name@", "@", "no-at-sign"] {
+        let err = load_error(|j| j["forests"][0]["accounts"][0]["userPrincipalName"] = json!(upn));
+        assert!(
+            matches!(
+                &err,
+                SnapshotError::InvalidField { account, field: "userPrincipalName", .. } if *account == v
+            ),
+            "{upn}: {err:?}"
+        );
+    }
+    // A USN with no successor (a DC hands out the next one after a change).
+    let err = load_error(|j| j["forests"][0]["accounts"][0]["usn"] = json!(u64::MAX));
+    assert!(
+        matches!(&err, SnapshotError::InvalidField { account, field: "usn", .. } if *account == v),
+        "{err:?}"
+    );
+    let err = load_error(|j| j["forests"][0]["changes"][0]["usn"] = json!(u64::MAX));
+    assert!(
+        matches!(err, SnapshotError::InvalidField { field: "usn", .. }),
+        "{err:?}"
+    );
+    // A DNS domain with an empty label.
+    for dns in ["a..b", ".contoso.com", "contoso.com.", ""] {
+        let err = load_error(|j| j["forests"][0]["dns_domain"] = json!(dns));
+        assert!(
+            matches!(&err, SnapshotError::InvalidSetting { field, .. } if field == "forests[0].dns_domain"),
+            "{dns:?}: {err:?}"
+        );
+    }
+    // A realm that is not the upper-cased DNS domain.
+    let err = load_error(|j| j["forests"][0]["realm"] = json!("OTHER.REALM"));
+    assert!(
+        matches!(&err, SnapshotError::InvalidSetting { field, .. } if field == "forests[0].realm"),
+        "{err:?}"
+    );
+    // The same forest twice: the error names both indexes.
+    let err = load_error(|j| {
+        let forest = j["forests"][0].clone();
+        j["forests"].as_array_mut().unwrap().push(forest);
+    });
+    match &err {
+        SnapshotError::InvalidSetting { field, reason } => {
+            assert_eq!(field, "forests[1]");
+            assert!(reason.contains("forests[0]"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

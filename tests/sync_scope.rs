@@ -275,9 +275,10 @@ fn force_change_flag_travels_with_the_update() {
 fn without_ntlm_sync_the_nt_hash_is_random_but_org_id_comes_from_the_real_one() {
     let v = &user_vectors()[0];
     let real = NtHash::from_hex(&v.nt_hash_hex).unwrap();
-    let config = ChannelConfig::new(AD, AAD).with_domain_services(Some(ManagedDomainSettings {
-        sync_ntlm_passwords: false,
-        ..ManagedDomainSettings::default()
+    let config = ChannelConfig::new(AD, AAD).with_domain_services(Some({
+        let mut settings = ManagedDomainSettings::default();
+        settings.sync_ntlm_passwords = false;
+        settings
     }));
     let accounts = vec![cleartext_user(1, v, 1), cleartext_user(2, v, 2)];
     let (transport, _) = sync(accounts, config);

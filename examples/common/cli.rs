@@ -1,59 +1,108 @@
-//! Argument handling shared by the examples: flags, salt options and
-//! password options, with one-line errors.
+//! Argument handling shared by the examples, on `lexopt`: the flags each
+//! example declares, salt and password options, and one-line errors.
 #![allow(dead_code)] // each example uses a different subset
 
-use std::io::Read;
+use std::ffi::OsString;
+use std::io::{IsTerminal, Read};
 use std::process::exit;
 
 use hashsync::{AccountSaltAttributes, NtHash, Password, Salt};
 
+/// The largest PBKDF2 iteration count the examples accept: AD uses 4096
+/// and Entra ID 1000; ten million already takes seconds per key.
+pub const MAX_ITERATIONS: u32 = 10_000_000;
+
 /// Prints a one-line error and exits with `code`.
 pub fn fail(code: i32, message: impl std::fmt::Display) -> ! {
+    // One line, whatever the message holds.
+    let message = message.to_string().replace('\n', " ");
     eprintln!("error: {message}");
     exit(code)
 }
 
-/// Command-line flags, consumed by name; whatever is left is an error.
+/// What an example accepts: its usage text, the flags that take a value
+/// (in groups, such as [`SALT_FLAGS`]) and the switches.
+pub struct Spec {
+    pub usage: &'static str,
+    pub values: &'static [&'static [&'static str]],
+    pub switches: &'static [&'static str],
+}
+
+/// The parsed command line: each flag's value, by name.
 pub struct Flags {
-    args: Vec<String>,
+    values: Vec<(&'static str, String)>,
+    switches: Vec<&'static str>,
 }
 
 impl Flags {
-    pub fn from_env() -> Self {
-        Self::from_args(std::env::args().skip(1).collect())
+    /// Parses the process's arguments. `--help` (or `-h`) prints the usage
+    /// and exits 0; a bad command line is a one-line error and exit 2.
+    pub fn from_env(spec: &Spec) -> Self {
+        match Self::parse(spec, std::env::args_os().skip(1)) {
+            Ok(Some(flags)) => flags,
+            Ok(None) => {
+                println!("{}", spec.usage);
+                exit(0)
+            }
+            Err(message) => fail(2, format!("{message} (see --help)")),
+        }
     }
 
-    pub fn from_args(args: Vec<String>) -> Self {
-        Self { args }
-    }
-
-    /// The value of `--name VALUE` (or `--name=VALUE`), if present. A flag
-    /// given twice is an error.
-    pub fn value(&mut self, name: &str) -> Result<Option<String>, String> {
-        let prefix = format!("{name}=");
-        let mut found = None;
-        let mut i = 0;
-        while i < self.args.len() {
-            if self.args[i] == name {
-                if i + 1 >= self.args.len() {
-                    return Err(format!("{name} needs a value"));
+    /// Parses `args`; `Ok(None)` means help was asked for.
+    pub fn parse(
+        spec: &Spec,
+        args: impl IntoIterator<Item = OsString>,
+    ) -> Result<Option<Self>, String> {
+        use lexopt::Arg;
+        let mut parser = lexopt::Parser::from_args(args);
+        let mut flags = Self {
+            values: Vec::new(),
+            switches: Vec::new(),
+        };
+        while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+            match arg {
+                Arg::Short('h') | Arg::Long("help") => return Ok(None),
+                Arg::Long(name) => {
+                    let flag = format!("--{name}");
+                    let mut values = spec.values.iter().flat_map(|group| group.iter());
+                    if let Some(known) = values.find(|v| **v == flag) {
+                        let value = parser
+                            .value()
+                            .map_err(|_| format!("{flag} needs a value"))?
+                            .into_string()
+                            .map_err(|_| format!("the value of {flag} is not valid UTF-8"))?;
+                        if flags.values.iter().any(|(n, _)| n == known) {
+                            return Err(format!("{flag} given twice"));
+                        }
+                        flags.values.push((known, value));
+                    } else if let Some(known) = spec.switches.iter().find(|v| **v == flag) {
+                        if flags.switches.contains(known) {
+                            return Err(format!("{flag} given twice"));
+                        }
+                        flags.switches.push(known);
+                    } else {
+                        return Err(format!("unknown flag {flag}"));
+                    }
                 }
-                let value = self.args.remove(i + 1);
-                self.args.remove(i);
-                if found.replace(value).is_some() {
-                    return Err(format!("{name} given twice"));
+                Arg::Short(c) => return Err(format!("unknown flag -{c}")),
+                Arg::Value(value) => {
+                    return Err(match value.into_string() {
+                        Ok(text) => format!("unexpected argument {text:?}"),
+                        Err(_) => "an argument is not valid UTF-8".to_owned(),
+                    });
                 }
-            } else if let Some(value) = self.args[i].strip_prefix(&prefix) {
-                let value = value.to_owned();
-                self.args.remove(i);
-                if found.replace(value).is_some() {
-                    return Err(format!("{name} given twice"));
-                }
-            } else {
-                i += 1;
             }
         }
-        Ok(found)
+        Ok(Some(flags))
+    }
+
+    /// The value of `--name VALUE` (or `--name=VALUE`), if given.
+    pub fn value(&mut self, name: &str) -> Result<Option<String>, String> {
+        Ok(self
+            .values
+            .iter()
+            .position(|(n, _)| *n == name)
+            .map(|i| self.values.remove(i).1))
     }
 
     /// The value of `--name N` parsed as a number.
@@ -61,31 +110,69 @@ impl Flags {
         match self.value(name)? {
             None => Ok(None),
             Some(text) => text
+                .trim()
                 .parse()
                 .map(Some)
-                .map_err(|_| format!("{name} expects a number, got {text:?}")),
+                .map_err(|_| format!("{name} expects a number in range, got {text:?}")),
         }
     }
 
-    /// Whether the switch `--name` is present.
+    /// `--name N`, refused outside `min..=max`.
+    pub fn number_in(&mut self, name: &str, min: u64, max: u64) -> Result<Option<u64>, String> {
+        match self.number::<u64>(name)? {
+            Some(n) if n < min || n > max => {
+                Err(format!("{name} must be between {min} and {max}, got {n}"))
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// A PBKDF2 iteration count: 1 to [`MAX_ITERATIONS`].
+    pub fn iterations(&mut self, name: &str) -> Result<Option<u32>, String> {
+        Ok(self
+            .number_in(name, 1, u64::from(MAX_ITERATIONS))?
+            .map(|n| n as u32))
+    }
+
+    /// A probability: a number in [0, 1].
+    pub fn rate(&mut self, name: &str) -> Result<Option<f64>, String> {
+        match self.number::<f64>(name)? {
+            Some(p) if !(0.0..=1.0).contains(&p) => {
+                Err(format!("{name} must be between 0 and 1, got {p}"))
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// Whether the switch `--name` was given.
     pub fn switch(&mut self, name: &str) -> bool {
-        let before = self.args.len();
-        self.args.retain(|a| a != name);
-        self.args.len() != before
+        self.switches.contains(&name)
     }
 
-    /// Fails on anything not consumed.
+    /// Every flag was declared, so nothing can be left over; kept so each
+    /// example states where its parsing ends.
     pub fn finish(self) -> Result<(), String> {
-        match self.args.first() {
-            None => Ok(()),
-            Some(arg) => Err(format!("unexpected argument {arg:?}")),
-        }
+        Ok(())
     }
 }
 
 pub fn decode_hex(flag: &str, text: &str) -> Result<Vec<u8>, String> {
-    base16ct::mixed::decode_vec(text).map_err(|_| format!("{flag} is not valid hex"))
+    base16ct::mixed::decode_vec(text.trim()).map_err(|_| format!("{flag} is not valid hex"))
 }
+
+/// The salt flags, for [`Spec::values`].
+pub const SALT_FLAGS: [&str; 7] = [
+    "--salt",
+    "--salt-hex",
+    "--realm",
+    "--dns-domain",
+    "--sam",
+    "--upn",
+    "--uac",
+];
+
+/// The password flags, for [`Spec::values`].
+pub const PASSWORD_FLAGS: [&str; 3] = ["--password-hex", "--password-utf16le-hex", "--nt-hash"];
 
 /// `--salt TEXT | --salt-hex HEX | --realm R [--dns-domain D] --sam NAME [--upn UPN] [--uac N]`.
 /// `Ok(None)` when no salt option is given.
@@ -135,9 +222,10 @@ pub enum Secret {
     NtHash(NtHash),
 }
 
-/// Password from stdin (UTF-8, one trailing newline removed) unless
-/// `--password-hex HEX` (UTF-8 bytes), `--password-utf16le-hex HEX` (raw
-/// UTF-16LE) or `--nt-hash HEX` is given.
+/// Password from stdin (UTF-8, one trailing newline removed; prompted for
+/// without echo when stdin is a terminal) unless `--password-hex HEX`
+/// (UTF-8 bytes), `--password-utf16le-hex HEX` (raw UTF-16LE) or
+/// `--nt-hash HEX` is given.
 pub fn secret(flags: &mut Flags) -> Result<Secret, String> {
     let utf8_hex = flags.value("--password-hex")?;
     let utf16_hex = flags.value("--password-utf16le-hex")?;
@@ -166,17 +254,7 @@ pub fn secret(flags: &mut Flags) -> Result<Secret, String> {
     } else if let Some(hex) = utf8_hex {
         zeroize::Zeroizing::new(decode_hex("--password-hex", &hex)?)
     } else {
-        let mut input = zeroize::Zeroizing::new(Vec::new());
-        std::io::stdin()
-            .read_to_end(&mut input)
-            .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
-        if input.last() == Some(&b'\n') {
-            input.pop();
-        }
-        if std::str::from_utf8(&input).is_err() {
-            return Err("the password on stdin is not UTF-8".into());
-        }
-        input
+        read_password()?
     };
     // The NT hash needs UTF-16: bytes that are not UTF-8 convert lossily,
     // while Kerberos hashes the bytes exactly as given.
@@ -185,6 +263,31 @@ pub fn secret(flags: &mut Flags) -> Result<Secret, String> {
         password,
         kerberos_bytes: bytes,
     })
+}
+
+/// The password from a terminal prompt (no echo), or from piped stdin.
+fn read_password() -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
+    if std::io::stdin().is_terminal() {
+        let typed = zeroize::Zeroizing::new(
+            rpassword::prompt_password("Password: ")
+                .map_err(|e| format!("cannot read the password: {e}"))?,
+        );
+        return Ok(zeroize::Zeroizing::new(typed.as_bytes().to_vec()));
+    }
+    let mut input = zeroize::Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+    if input.is_empty() {
+        return Err("no input: give the password on stdin (or --password-hex)".into());
+    }
+    if input.last() == Some(&b'\n') {
+        input.pop();
+    }
+    if std::str::from_utf8(&input).is_err() {
+        return Err("the password on stdin is not UTF-8".into());
+    }
+    Ok(input)
 }
 
 /// One JSON object with keys in the given order.

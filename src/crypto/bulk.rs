@@ -6,7 +6,8 @@
 //! independent chains, and the crate packs them into the lanes of the
 //! fastest kernel this CPU has (several interleaved SHA-NI chains, or eight
 //! AVX2 lanes; see the README's "Backends"), then spreads the work over all
-//! cores with `rayon`. Results come back in input order, one `Result` per
+//! cores with `rayon` (with the `parallel` feature; without it, the
+//! all-cores functions run on the calling thread). Results come back in input order, one `Result` per
 //! input, holding the same zeroizing secret types as the single-item API.
 //!
 //! ```
@@ -26,6 +27,7 @@
 //! # Ok::<(), hashsync::Error>(())
 //! ```
 
+#[cfg(feature = "parallel")]
 use rayon::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -162,8 +164,11 @@ pub(crate) fn legacy_keys_parallel(
     engine: Engine,
     inputs: &[LegacyInput<'_>],
 ) -> Vec<Result<LegacyKeys>> {
-    let parts: Vec<Vec<Result<LegacyKeys>>> = inputs
-        .par_chunks(LEGACY_TASK_INPUTS)
+    #[cfg(feature = "parallel")]
+    let chunks = inputs.par_chunks(LEGACY_TASK_INPUTS);
+    #[cfg(not(feature = "parallel"))]
+    let chunks = inputs.chunks(LEGACY_TASK_INPUTS);
+    let parts: Vec<Vec<Result<LegacyKeys>>> = chunks
         .map(|chunk| legacy_keys_with_engine(engine, chunk))
         .collect();
     parts.into_iter().flatten().collect()
@@ -213,8 +218,11 @@ pub(crate) fn org_id_hashes_parallel(
     engine: Engine,
     inputs: &[OrgIdInput<'_>],
 ) -> Vec<Result<OrgIdHash>> {
-    let parts: Vec<Vec<Result<OrgIdHash>>> = inputs
-        .par_chunks(ORG_ID_TASK_INPUTS)
+    #[cfg(feature = "parallel")]
+    let chunks = inputs.par_chunks(ORG_ID_TASK_INPUTS);
+    #[cfg(not(feature = "parallel"))]
+    let chunks = inputs.chunks(ORG_ID_TASK_INPUTS);
+    let parts: Vec<Vec<Result<OrgIdHash>>> = chunks
         .map(|chunk| org_id_hashes_with_engine(engine, chunk))
         .collect();
     parts.into_iter().flatten().collect()

@@ -145,7 +145,10 @@ mod tests {
     fn serialised_form_has_no_realm() {
         let p = Partition::new("DC=a,DC=b", "a.b").unwrap();
         let json = serde_json::to_string(&p).unwrap();
-        assert_eq!(json, r#"{"dn":"DC=a,DC=b","dns_name":"a.b","selected":true}"#);
+        assert_eq!(
+            json,
+            r#"{"dn":"DC=a,DC=b","dns_name":"a.b","selected":true}"#
+        );
         let back: Partition = serde_json::from_str(&json).unwrap();
         assert_eq!(back.realm(), "A.B");
         assert!(serde_json::from_str::<Partition>(r#"{"dn":"DC=a","realm":"X"}"#).is_err());

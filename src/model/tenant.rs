@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// runs Entra Domain Services, the managed domain's settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TenantSettings {
     /// The tenant's on-premises sync features.
     #[serde(default)]
@@ -20,6 +21,7 @@ pub struct TenantSettings {
 /// `onPremisesDirectorySynchronization` features).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CompanyFeatures {
     /// Password hash sync is on for the tenant (`PasswordSync`).
     #[serde(default)]
@@ -40,6 +42,7 @@ pub struct CompanyFeatures {
 /// All default to `true`, as a new managed domain is created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ManagedDomainSettings {
     /// Sync the real NT hash (`SyncNtlmPasswords`). When off, a random NT
     /// hash is sent instead, so NTLM sign-in fails on the managed domain.

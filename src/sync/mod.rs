@@ -60,12 +60,12 @@ mod scope;
 mod source;
 mod transport;
 
+pub use crate::model::Partition;
 pub use configured::{ChannelStart, interrupt_running_cycles, record_partition_status};
 pub use credential::{
     AccountCredentials, CredentialUpdate, LegacyCredentials, ObjectGuid, SourceAccount,
     StoredHashes, StoredKerberosKeys, UpdateRequest,
 };
-pub use crate::model::Partition;
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
 pub use driver::{
     CYCLE_INTERVAL, Clock, Driver, Observer, PartitionSyncRecord, RunOutcome, StopHandle,

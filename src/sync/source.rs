@@ -1,8 +1,8 @@
 //! The source trait: what the host reads from the directory.
 
 use super::credential::SourceAccount;
-use crate::model::Partition;
 use super::cursor::Cursor;
+use crate::model::Partition;
 
 /// One item of a source stream.
 #[derive(Clone, Debug)]

@@ -5,10 +5,7 @@
 use base64::Engine as _;
 use serde_json::Value;
 
-pub const PATH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/ad_legacy.json"
-);
+pub const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ad_legacy.json");
 
 pub fn all() -> Vec<Value> {
     let text = std::fs::read_to_string(PATH).unwrap_or_else(|e| panic!("{PATH}: {e}"));

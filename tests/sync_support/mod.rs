@@ -9,10 +9,7 @@ use hashsync::sync::{
     AccountCredentials, Event, ObjectGuid, Observer, Partition, SourceAccount, StatusChange,
 };
 
-pub const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/ad_legacy.json"
-);
+pub const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ad_legacy.json");
 
 pub const AD: &str = "onprem.contoso.com";
 pub const AAD: &str = "contoso.onmicrosoft.com - Microsoft Entra ID";
@@ -116,7 +113,7 @@ pub fn directory_with(accounts: Vec<SourceAccount>) -> Arc<Mutex<InMemoryDirecto
     let mut directory = InMemoryDirectory::new();
     directory.add_partition(partition());
     for account in accounts {
-        directory.add_account(&partition().dn(), account).unwrap();
+        directory.add_account(partition().dn(), account).unwrap();
     }
     Arc::new(Mutex::new(directory))
 }

@@ -35,13 +35,14 @@ impl OutgoingBatch {
     /// the bulk API's own work split), each running several SIMD chains.
     pub(crate) fn prepare_on(&self, threads: usize) -> crate::Result<Batch> {
         let requests: Vec<&UpdateRequest> = self.requests.iter().map(|r| &**r).collect();
-        if threads <= 1 || requests.len() < 2 {
+        if threads <= 1 || requests.len() < 2 || cfg!(not(feature = "parallel")) {
             let updates = super::super::credential::prepare_all(&requests)?;
             return Ok(self.with_updates(updates));
         }
         // On rayon's persistent pool: spawning fresh threads for every
         // batch of 50 cost about a fifth of the hashing time.
         let chunk = requests.len().div_ceil(threads);
+        #[cfg(feature = "parallel")]
         let parts: Vec<crate::Result<Vec<_>>> = {
             use rayon::prelude::*;
             requests
@@ -49,6 +50,11 @@ impl OutgoingBatch {
                 .map(super::super::credential::prepare_all)
                 .collect()
         };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<crate::Result<Vec<_>>> = requests
+            .chunks(chunk)
+            .map(super::super::credential::prepare_all)
+            .collect();
         let mut updates = Vec::with_capacity(requests.len());
         for part in parts {
             updates.extend(part?);

@@ -6,6 +6,7 @@ use crate::sync::transport::{Batch, ItemResult, Transport};
 
 /// How often and how the wrapper fails items.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FaultConfig {
     /// Probability that an item fails with [`ItemResult::FailedRetry`].
     pub retry_rate: f64,

@@ -2,8 +2,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::secret::Password;
 use crate::model::Partition;
+use crate::secret::Password;
 use crate::sync::credential::{AccountCredentials, ObjectGuid, SourceAccount};
 use crate::sync::cursor::Cursor;
 use crate::sync::source::{ChangeSource, SourceItem, SourceStream};
@@ -231,7 +231,7 @@ impl ChangeSource for InMemorySource {
     ) -> Result<SourceStream<'_, MemorySourceError>, MemorySourceError> {
         let high_water = self.lock()?.highest_usn;
         let stream = self.stream(
-            &partition.dn(),
+            partition.dn(),
             Phase::Full {
                 high_water,
                 next: 0,
@@ -246,7 +246,7 @@ impl ChangeSource for InMemorySource {
         cursor: &Cursor,
     ) -> Result<SourceStream<'_, MemorySourceError>, MemorySourceError> {
         let phase = parse_cursor(cursor)?;
-        Ok(Box::new(self.stream(&partition.dn(), phase)?))
+        Ok(Box::new(self.stream(partition.dn(), phase)?))
     }
 }
 

@@ -34,9 +34,7 @@ use serde_json::{Map, Value};
 
 use crate::error::SnapshotError;
 use crate::secret::{NtHash, Password};
-use crate::sync::credential::{
-    AccountCredentials, ObjectGuid, SourceAccount, StoredHashes,
-};
+use crate::sync::credential::{AccountCredentials, ObjectGuid, SourceAccount, StoredHashes};
 
 use super::memory::{InMemoryDirectory, InMemorySource, MemorySourceError};
 
@@ -400,7 +398,7 @@ fn load_forest(index: usize, forest: &Value) -> Result<ForestSnapshot, SnapshotE
         }
         usns.push((account.object_guid, account.usn));
         directory
-            .add_account(&partition.dn(), account)
+            .add_account(partition.dn(), account)
             .map_err(|err| fields.error("object_guid", err.to_string()))?;
     }
     let changes = match map.get("changes") {

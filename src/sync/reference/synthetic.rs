@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex};
 use crate::crypto::{Iterations, Salt, nt_hash};
 use crate::secret::{EncryptionType, KerberosKey, Password};
 use crate::sync::credential::{
-    AccountCredentials, ObjectGuid, SourceAccount, StoredHashes,
-    StoredKerberosKeys,
+    AccountCredentials, ObjectGuid, SourceAccount, StoredHashes, StoredKerberosKeys,
 };
 use crate::sync::cursor::Cursor;
 use crate::sync::source::{ChangeSource, SourceItem, SourceStream};
@@ -177,7 +176,9 @@ impl SyntheticSource {
         if partition.dn() == self.partition.dn() {
             Ok(())
         } else {
-            Err(MemorySourceError::UnknownPartition(partition.dn().to_owned()))
+            Err(MemorySourceError::UnknownPartition(
+                partition.dn().to_owned(),
+            ))
         }
     }
 }
