@@ -43,7 +43,8 @@
 //!
 //! Sync runs in Entra Connect's 2-minute cycles on a virtual clock; items
 //! the target keeps failing wait in the retry queue for later cycles. A
-//! target that fails for an hour of cycles (`--out /dev/full`) ends the run
+//! target that keeps failing for 10 cycles, or in 3 cycles in a row lets no
+//! item through (`--out /dev/full`), ends the run
 //! with exit 1, naming the failure and how many items are still queued.
 //!
 //! Exit codes: 2 for bad flags, 1 for a refused configuration (the tenant's
@@ -72,7 +73,7 @@ use hashsync::sync::reference::{
     MemorySourceError, NullTransport, Snapshot, SnapshotTenant, SyntheticSource,
 };
 use hashsync::sync::{
-    Batch, ChangeSource, ChannelConfig, ChannelStart, Clock, Driver, Event, InMemoryCursorStore,
+    Batch, CYCLE_INTERVAL, ChangeSource, ChannelConfig, ChannelStart, Clock, Driver, Event, InMemoryCursorStore,
     ItemOutcome, ItemResult, Observer, RunOutcome, SelectivePasswordHashSync, Transport,
     VirtualClock,
 };
@@ -138,9 +139,11 @@ const SPEC: Spec = Spec {
 /// The most idle hours to simulate: a year of cycles.
 const MAX_SIMULATE_HOURS: u64 = 24 * 366;
 
-/// How long a run keeps cycling while the target fails before it gives up:
-/// an hour of (virtual) 2-minute cycles.
-const GIVE_UP_AFTER: Duration = Duration::from_secs(3600);
+/// A run gives up on a target that keeps failing after this many 2-minute
+/// cycles with items still queued for a retry (20 minutes of virtual time)…
+const GIVE_UP_AFTER_CYCLES: u32 = 10;
+/// …or after this many cycles in a row in which no item got a final result.
+const GIVE_UP_WITHOUT_PROGRESS: u32 = 3;
 
 /// The most users a synthetic forest may have: a billion accounts is far
 /// beyond any AD forest, and keeps every USN and count far from overflow.
@@ -434,6 +437,8 @@ struct Progress {
     overflows: u64,
     /// The last error the target answered with (typed, from the driver).
     target_error: Option<String>,
+    /// Items that got a final result (stored or refused for good).
+    final_results: u64,
 }
 
 impl Progress {
@@ -526,9 +531,13 @@ impl Observer for Progress {
             Event::PasswordChangeResult {
                 connector, outcome, ..
             } => match outcome {
-                ItemOutcome::Success => self.totals(connector).synced += 1,
+                ItemOutcome::Success => {
+                    self.final_results += 1;
+                    self.totals(connector).synced += 1;
+                }
                 ItemOutcome::Retrying => self.retries += 1,
                 ItemOutcome::NoRetry => {
+                    self.final_results += 1;
                     self.no_retry += 1;
                     self.totals(connector).failed += 1;
                 }
@@ -573,8 +582,8 @@ impl Server<'_> {
     /// Runs 2-minute cycles until every channel settles, crashing and
     /// restarting after every `--crash-after-batches` batches: each restart
     /// reloads the saved configuration and builds a new engine and driver.
-    /// Gives up when the target keeps failing for [`GIVE_UP_AFTER`] of
-    /// cycles. With `idle_for`, keeps cycling that long instead (no
+    /// Gives up when the target keeps failing ([`GIVE_UP_AFTER_CYCLES`],
+    /// [`GIVE_UP_WITHOUT_PROGRESS`]). With `idle_for`, keeps cycling that long instead (no
     /// changes: heartbeats).
     fn run_cycles(&mut self, idle_for: Option<Duration>) -> Result<(), Box<dyn Error>> {
         loop {
@@ -593,7 +602,7 @@ impl Server<'_> {
             // K batches complete; the next one is sent and its results are
             // lost with the engine: the harshest point to crash at.
             driver.set_batch_limit(self.options.crash_after_batches.map(|k| k + 1));
-            driver.set_retries_first(true);
+            // Retries wait for the next 2-minute cycle, as in Entra Connect.
             let mut started = 0;
             for (i, forest) in self.forests.iter().enumerate() {
                 let Some(mut channel) =
@@ -628,15 +637,34 @@ impl Server<'_> {
                     _ => eprintln!("forest {}: password sync disabled", forest.connector),
                 }
             }
+            let mut cycles = 0;
             let outcome = if started == 0 {
                 RunOutcome::Settled
+            } else if let Some(hours) = idle_for {
+                let now = driver.clock().now();
+                driver.run_until(now + hours)?
             } else {
-                match idle_for {
-                    Some(hours) => {
-                        let now = driver.clock().now();
-                        driver.run_until(now + hours)?
+                // 2-minute cycles until settled, or until the target has
+                // failed for long enough.
+                let mut without_progress = 0;
+                loop {
+                    let start = driver.clock().now();
+                    let finals = driver.observer().final_results;
+                    let outcome = driver.run_cycle()?;
+                    cycles += 1;
+                    if driver.observer().final_results == finals {
+                        without_progress += 1;
+                    } else {
+                        without_progress = 0;
                     }
-                    None => driver.run_until_settled(GIVE_UP_AFTER)?,
+                    let RunOutcome::Retrying { .. } = outcome else {
+                        break outcome;
+                    };
+                    if cycles == GIVE_UP_AFTER_CYCLES || without_progress == GIVE_UP_WITHOUT_PROGRESS
+                    {
+                        break outcome;
+                    }
+                    driver.clock().sleep_until(start + CYCLE_INTERVAL);
                 }
             };
             self.batches += driver.batches_sent();
@@ -661,8 +689,8 @@ impl Server<'_> {
                         .clone()
                         .unwrap_or_else(|| "it keeps asking for retries".to_owned());
                     return Err(format!(
-                        "the target {AZUREAD_CONNECTOR:?} keeps failing ({failure}); gave up after {} minutes of sync cycles with {queued} item(s) still queued for a retry",
-                        GIVE_UP_AFTER.as_secs() / 60
+                        "the target {AZUREAD_CONNECTOR:?} keeps failing ({failure}); gave up after {cycles} sync cycle(s) ({} minutes) with {queued} item(s) still queued for a retry",
+                        u64::from(cycles) * CYCLE_INTERVAL.as_secs() / 60
                     )
                     .into());
                 }
@@ -797,6 +825,7 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
             no_retry: 0,
             overflows: 0,
             target_error: None,
+            final_results: 0,
         },
         restarts: 0,
         batches: 0,

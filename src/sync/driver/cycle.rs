@@ -63,13 +63,17 @@ where
         };
         let mut plan = Vec::with_capacity(partitions.len());
         for partition in partitions {
-            let cursor = self
-                .cursors
-                .load(&connector, partition.dn())
-                .map_err(|source| DriverError::CursorStore {
-                    connector: connector.clone(),
-                    source,
-                })?;
+            // Within this process, the channel's read position: changes
+            // waiting in the retry queue are not read (and sent) again.
+            let cursor = match channel.read_position(partition.dn()) {
+                Some(position) => Some(position),
+                None => self.cursors.load(&connector, partition.dn()).map_err(|source| {
+                    DriverError::CursorStore {
+                        connector: connector.clone(),
+                        source,
+                    }
+                })?,
+            };
             plan.push((partition, cursor));
         }
         // The forest's full sync starts (617) when forced or when no

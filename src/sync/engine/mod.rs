@@ -315,6 +315,7 @@ impl Channel {
             SourceItem::Checkpoint(cursor) => {
                 let track = &mut self.partitions[index];
                 if !track.held {
+                    track.read_position = Some(cursor.clone());
                     track.checkpoints.push_back((track.next_seq, cursor));
                     self.try_commit(index);
                 }

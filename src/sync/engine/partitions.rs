@@ -37,6 +37,10 @@ pub(super) struct PartitionTrack {
     /// A full sync is under way (durable: commits carry the mark).
     pub(super) full_sync: bool,
     pub(super) last_commit: Option<Cursor>,
+    /// The last checkpoint fed while not held: where the next cycle's read
+    /// goes on in this process (the committed cursor may be behind it,
+    /// held back by changes waiting in the retry queue).
+    pub(super) read_position: Option<Cursor>,
     pub(super) counts: Counts,
 }
 
@@ -73,6 +77,7 @@ impl Channel {
                     in_cycle: false,
                     full_sync: false,
                     last_commit: None,
+                    read_position: None,
                     counts: Counts::default(),
                 });
                 self.partitions.len() - 1
@@ -105,6 +110,23 @@ impl Channel {
         PartitionHandle(index)
     }
 
+    /// Where the next cycle should read partition `dn` from in this
+    /// process, if the channel knows better than the saved cursor: past
+    /// the changes it has read whose results are not final yet (they wait
+    /// in the retry queue), so they are not read and sent again. `None`
+    /// before the first read, and after a read that was held (a source
+    /// error or an overflow: those changes must be read again from the
+    /// saved cursor). Marked [`in_full_sync`](Cursor::in_full_sync) while
+    /// the partition's full sync is under way.
+    pub fn read_position(&self, dn: &str) -> Option<Cursor> {
+        let track = self.partitions.iter().find(|p| p.info.dn() == dn)?;
+        if track.held {
+            return None;
+        }
+        let position = track.read_position.clone()?;
+        Some(position.with_full_sync(track.full_sync))
+    }
+
     pub(super) fn partition_dn(&self, index: usize) -> String {
         self.partitions[index].info.dn().to_owned()
     }
@@ -135,6 +157,8 @@ impl Channel {
         let track = &mut self.partitions[index];
         track.held = true;
         track.checkpoints.clear();
+        // What failed must be read again: from the committed cursor.
+        track.read_position = None;
         if track.held_reason.is_some() {
             return;
         }
