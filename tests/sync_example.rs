@@ -143,7 +143,11 @@ fn expected() -> HashMap<String, (u64, NtHash, Option<String>)> {
     // `filtered` (PHSFiltered): in scope while selective sync is off.
     map.insert(
         anchor(101),
-        (2101, hashsync::nt_hash(&Password::new("Out-Of-Scope-1")), None),
+        (
+            2101,
+            hashsync::nt_hash(&Password::new("Out-Of-Scope-1")),
+            None,
+        ),
     );
     map
 }
@@ -260,7 +264,9 @@ fn directory_out_events_deliver_exactly_the_newest_credentials() {
         events.iter().filter_map(|e| e["id"].as_u64()).collect();
     assert_eq!(
         ids,
-        [617, 618, 622, 623, 650, 651, 656, 657].into_iter().collect(),
+        [617, 618, 622, 623, 650, 651, 656, 657]
+            .into_iter()
+            .collect(),
         "a full sync, then incremental"
     );
     let skipped: Vec<&Value> = events
@@ -378,7 +384,11 @@ fn synthetic_null_transport_and_bad_flags() {
 
 /// Runs the example on `snapshot` with `args`; returns (exit code, stderr,
 /// delivery lines, event lines).
-fn run_snapshot(name: &str, snapshot: &Value, args: &[&str]) -> (Option<i32>, String, Vec<Value>, Vec<Value>) {
+fn run_snapshot(
+    name: &str,
+    snapshot: &Value,
+    args: &[&str],
+) -> (Option<i32>, String, Vec<Value>, Vec<Value>) {
     let snapshot_path = scratch(&format!("{name}.json"));
     std::fs::write(&snapshot_path, snapshot.to_string()).unwrap();
     let out_path = scratch(&format!("{name}-out.jsonl"));
@@ -395,9 +405,22 @@ fn run_snapshot(name: &str, snapshot: &Value, args: &[&str]) -> (Option<i32>, St
         .args(args)
         .output()
         .unwrap();
-    let lines = if out_path.exists() { read_lines(&out_path) } else { Vec::new() };
-    let events = if events_path.exists() { read_lines(&events_path) } else { Vec::new() };
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), lines, events)
+    let lines = if out_path.exists() {
+        read_lines(&out_path)
+    } else {
+        Vec::new()
+    };
+    let events = if events_path.exists() {
+        read_lines(&events_path)
+    } else {
+        Vec::new()
+    };
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        lines,
+        events,
+    )
 }
 
 fn count_id(events: &[Value], id: u64) -> usize {
@@ -408,7 +431,13 @@ fn count_id(events: &[Value], id: u64) -> usize {
 fn a_crashed_run_still_reports_each_domain_and_forest_completed() {
     let events_path = scratch("crash-events.jsonl");
     let out = Command::new(example("force_full_sync"))
-        .args(["--synthetic", "120", "--null-transport", "--crash-after-batches", "3"])
+        .args([
+            "--synthetic",
+            "120",
+            "--null-transport",
+            "--crash-after-batches",
+            "3",
+        ])
         .arg("--events")
         .arg(&events_path)
         .output()
@@ -424,7 +453,11 @@ fn a_crashed_run_still_reports_each_domain_and_forest_completed() {
     // yet: its full sync starts again (FirstStart); the others resume.
     assert!(count_id(&events, 617) >= 2);
     for connector in ["onprem.contoso.com", "fabrikam.com"] {
-        assert!(events.iter().any(|e| e["id"] == 623 && e["connector"] == connector));
+        assert!(
+            events
+                .iter()
+                .any(|e| e["id"] == 623 && e["connector"] == connector)
+        );
     }
 }
 
@@ -432,12 +465,22 @@ fn a_crashed_run_still_reports_each_domain_and_forest_completed() {
 fn staging_mode_runs_the_script_saves_it_and_suspends_sync() {
     let (code, stderr, lines, events) = run_snapshot("staging", &snapshot(), &["--staging-mode"]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stderr.contains("-Enable $true"), "the script ran to its end: {stderr}");
+    assert!(
+        stderr.contains("-Enable $true"),
+        "the script ran to its end: {stderr}"
+    );
     assert!(stderr.contains("suspended by staging mode"), "{stderr}");
     assert!(stderr.contains("ForceFullPasswordSync = 1"), "{stderr}");
     assert!(lines.is_empty(), "nothing delivered");
-    assert!(!events.iter().any(|e| e["id"] == 656), "nothing read or sent");
-    assert!(events.iter().any(|e| e["kind"] == "PasswordSyncSuspended" && e["id"].is_null()));
+    assert!(
+        !events.iter().any(|e| e["id"] == 656),
+        "nothing read or sent"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "PasswordSyncSuspended" && e["id"].is_null())
+    );
 }
 
 #[test]
@@ -459,8 +502,14 @@ fn a_tenant_without_password_hash_sync_is_one_line_exit_1() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last = stderr.lines().last().unwrap();
     assert!(last.starts_with("error: "), "{stderr}");
-    assert!(last.contains("password hash sync is not activated for this company"), "{last}");
-    assert!(last.contains("PasswordHashSync"), "names the tenant feature: {last}");
+    assert!(
+        last.contains("password hash sync is not activated for this company"),
+        "{last}"
+    );
+    assert!(
+        last.contains("PasswordHashSync"),
+        "names the tenant feature: {last}"
+    );
     assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1);
     assert!(!out_path.exists(), "nothing delivered");
 }
@@ -475,7 +524,10 @@ fn without_domain_services_only_the_org_id_hash_leaves() {
     let expected = expected();
     for line in &lines {
         assert!(line["nt_hash"].is_null(), "{line}");
-        assert!(line["salt"].is_null() && line["salt_hex"].is_null(), "{line}");
+        assert!(
+            line["salt"].is_null() && line["salt_hex"].is_null(),
+            "{line}"
+        );
         assert_eq!(line["kerberos_keys"], json!([]));
         let (_, nt, _) = &expected[line["source_anchor"].as_str().unwrap()];
         let org_id: OrgIdHash = line["org_id"].as_str().unwrap().parse().unwrap();
@@ -496,17 +548,28 @@ fn without_domain_services_only_the_org_id_hash_leaves() {
 
 #[test]
 fn selective_password_hash_sync_modes() {
-    let (code, stderr, lines, _) = run_snapshot("sel-exclude", &snapshot(), &["--selective-phs", "exclude"]);
+    let (code, stderr, lines, _) =
+        run_snapshot("sel-exclude", &snapshot(), &["--selective-phs", "exclude"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(lines.len(), user_vectors().len() + 2);
-    assert!(!lines.iter().any(|l| l["source_anchor"] == anchor(101)), "PHSFiltered left out");
+    assert!(
+        !lines.iter().any(|l| l["source_anchor"] == anchor(101)),
+        "PHSFiltered left out"
+    );
     let mut included = snapshot();
     included["forests"][0]["accounts"][0]["adminDescription"] = json!("PHSIncluded");
-    let (code, stderr, lines, _) = run_snapshot("sel-include", &included, &["--selective-phs", "include"]);
+    let (code, stderr, lines, _) =
+        run_snapshot("sel-include", &included, &["--selective-phs", "include"]);
     assert_eq!(code, Some(0), "{stderr}");
-    let anchors: std::collections::HashSet<&str> =
-        lines.iter().map(|l| l["source_anchor"].as_str().unwrap()).collect();
-    assert_eq!(anchors, [anchor(1).as_str()].into_iter().collect(), "only PHSIncluded");
+    let anchors: std::collections::HashSet<&str> = lines
+        .iter()
+        .map(|l| l["source_anchor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        anchors,
+        [anchor(1).as_str()].into_iter().collect(),
+        "only PHSIncluded"
+    );
     let out = Command::new(example("force_full_sync"))
         .args(["--selective-phs", "sometimes"])
         .output()
@@ -518,7 +581,11 @@ fn selective_password_hash_sync_modes() {
 fn idle_hours_leave_heartbeat_pairs_with_the_ad_connectors_identifier() {
     let (code, stderr, _, events) = run_snapshot("idle", &snapshot(), &["--simulate-hours", "3"]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(count_id(&events, 653), 6, "a ping every 30 minutes for 3 hours");
+    assert_eq!(
+        count_id(&events, 653),
+        6,
+        "a ping every 30 minutes for 3 hours"
+    );
     assert_eq!(count_id(&events, 654), 6);
     for ping in events.iter().filter(|e| e["id"] == 654) {
         assert_eq!(ping["connector"], AD);

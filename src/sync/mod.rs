@@ -77,8 +77,8 @@ pub use engine::{
 };
 pub use event::{Event, FullSyncReason, ItemOutcome};
 pub use scope::{
-    PHS_FILTERED, PHS_INCLUDED, ScopeDecision, ScopePolicy, SelectivePasswordHashSync,
-    SkipReason, UF_ACCOUNTDISABLE,
+    PHS_FILTERED, PHS_INCLUDED, ScopeDecision, ScopePolicy, SelectivePasswordHashSync, SkipReason,
+    UF_ACCOUNTDISABLE,
 };
 pub use source::{ChangeSource, SourceItem, SourceStream};
 pub use transport::{Batch, BatchId, ItemResult, Transport};

@@ -163,7 +163,9 @@ impl ScopePolicy {
         };
         match self.selective {
             SelectivePasswordHashSync::Off => None,
-            SelectivePasswordHashSync::Exclude => is(PHS_FILTERED).then_some(SkipReason::PhsFiltered),
+            SelectivePasswordHashSync::Exclude => {
+                is(PHS_FILTERED).then_some(SkipReason::PhsFiltered)
+            }
             SelectivePasswordHashSync::Include => {
                 (!is(PHS_INCLUDED)).then_some(SkipReason::NotPhsIncluded)
             }
