@@ -217,22 +217,8 @@ fn no_arguments_runs_the_tutorial_on_two_synthetic_forests() {
 
 #[test]
 fn directory_out_events_deliver_exactly_the_newest_credentials() {
-    let snapshot_path = scratch("snapshot.json");
-    std::fs::write(&snapshot_path, snapshot().to_string()).unwrap();
-    let out_path = scratch("out.jsonl");
-    let events_path = scratch("events.jsonl");
-    let out = Command::new(example("force_full_sync"))
-        .arg("--directory")
-        .arg(&snapshot_path)
-        .arg("--out")
-        .arg(&out_path)
-        .arg("--events")
-        .arg(&events_path)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let lines = read_lines(&out_path);
+    let (code, stderr, lines, events) = run_snapshot("snapshot", &snapshot(), &[]);
+    assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         lines.len(),
         user_vectors().len() + 1 + 2,
@@ -256,7 +242,6 @@ fn directory_out_events_deliver_exactly_the_newest_credentials() {
     // pwdLastSet 133500000000000000; Python: datetime.fromtimestamp(
     // (133500000000000000 - 116444736000000000) // 10**7, timezone.utc)
     assert_eq!(line["change_date"], "2024-01-17T21:20:00.000Z");
-    let events = read_lines(&events_path);
     // "id" is Entra Connect's number or null; "kind" names the event.
     assert!(events.iter().all(|e| e["id"].is_u64() || e["id"].is_null()));
     assert!(events.iter().all(|e| e["kind"].is_string()));
@@ -275,7 +260,7 @@ fn directory_out_events_deliver_exactly_the_newest_credentials() {
         .collect();
     assert_eq!(skipped.len(), 4);
     assert!(skipped.iter().all(|e| e["id"].is_null()));
-    let text = std::fs::read_to_string(&events_path).unwrap();
+    let text = serde_json::to_string(&events).unwrap();
     for v in user_vectors() {
         assert!(!text.contains(&v.nt_hash_hex) && !text.contains(&v.password));
     }

@@ -9,22 +9,6 @@ use hashsync::sync::{
 use hashsync::{EncryptionType, NtHash, Password};
 use sync_support::*;
 
-fn key_hex(update: &hashsync::sync::CredentialUpdate, etype: EncryptionType) -> String {
-    let keys = &update
-        .legacy
-        .as_ref()
-        .unwrap()
-        .kerberos
-        .as_ref()
-        .unwrap()
-        .keys;
-    keys.iter()
-        .find(|k| k.etype() == etype)
-        .unwrap()
-        .to_hex()
-        .to_string()
-}
-
 const CONNECTOR_ID: hashsync::model::Uuid =
     hashsync::model::Uuid::from_u128(0x6d1e5c0a_4f3b_4b8e_9a61_0c0a5e1d2a01);
 
@@ -80,11 +64,11 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
             v.id
         );
         assert_eq!(
-            key_hex(update, EncryptionType::AES256_CTS_HMAC_SHA1_96),
+            key_hex(update, EncryptionType::AES256_CTS_HMAC_SHA1_96).unwrap(),
             v.aes256_hex
         );
         assert_eq!(
-            key_hex(update, EncryptionType::AES128_CTS_HMAC_SHA1_96),
+            key_hex(update, EncryptionType::AES128_CTS_HMAC_SHA1_96).unwrap(),
             v.aes128_hex
         );
         let nt = NtHash::from_hex(&v.nt_hash_hex).unwrap();

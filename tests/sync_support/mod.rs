@@ -118,6 +118,24 @@ pub fn directory_with(accounts: Vec<SourceAccount>) -> Arc<Mutex<InMemoryDirecto
     Arc::new(Mutex::new(directory))
 }
 
+/// The hex of an update's Kerberos key of `etype`, if it carries one.
+pub fn key_hex(
+    update: &hashsync::sync::CredentialUpdate,
+    etype: hashsync::EncryptionType,
+) -> Option<String> {
+    let kerberos = update.legacy.as_ref()?.kerberos.as_ref()?;
+    kerberos
+        .keys
+        .iter()
+        .find(|k| k.etype() == etype)
+        .map(|k| k.to_hex().to_string())
+}
+
+/// The hex of an update's AES256 key, if it carries one.
+pub fn aes256_hex(update: &hashsync::sync::CredentialUpdate) -> Option<String> {
+    key_hex(update, hashsync::EncryptionType::AES256_CTS_HMAC_SHA1_96)
+}
+
 /// Records events and status changes.
 #[derive(Default, Debug)]
 pub struct Recorder {
