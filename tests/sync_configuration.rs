@@ -284,7 +284,7 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
     }
     // Domain Services with its defaults: the vectors' NT hash and AES keys.
     for (v, update) in deliveries_with(Some(ManagedDomainSettings::default())) {
-        let legacy = update.legacy.as_ref().expect("legacy credentials");
+        let legacy = plaintext(&update);
         assert_eq!(legacy.nt_hash.to_hex().as_str(), v.nt_hash_hex, "{}", v.id);
         assert_eq!(
             aes256_hex(&update).as_deref(),
@@ -301,7 +301,7 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
     };
     // SyncNtlmPasswords off: a random NT hash, real Kerberos keys, OrgId of the real hash.
     for (v, update) in off(|s| s.sync_ntlm_passwords = false) {
-        let legacy = update.legacy.as_ref().expect("legacy credentials");
+        let legacy = plaintext(&update);
         assert_ne!(legacy.nt_hash.to_hex().as_str(), v.nt_hash_hex, "{}", v.id);
         assert_eq!(
             aes256_hex(&update).as_deref(),
@@ -317,7 +317,7 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
     }
     // SyncKerberosPasswords off: the real NT hash, no Kerberos keys.
     for (v, update) in off(|s| s.sync_kerberos_passwords = false) {
-        let legacy = update.legacy.as_ref().expect("legacy credentials");
+        let legacy = plaintext(&update);
         assert_eq!(legacy.nt_hash.to_hex().as_str(), v.nt_hash_hex, "{}", v.id);
         assert!(legacy.kerberos.is_none(), "{}", v.id);
     }

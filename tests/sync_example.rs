@@ -596,3 +596,111 @@ fn a_target_that_fails_every_item_ends_within_a_minute_naming_it() {
     assert!(last.contains("112 item(s) still queued"), "{last}");
     assert!(took < std::time::Duration::from_secs(60), "{took:?}");
 }
+
+/// `--managed-domain-cert`: every line carries the two base64 envelopes,
+/// `"nt_hash": null` and `"kerberos_keys": []`; no NT hash or AES key of
+/// any account is in the file (hex either case, base64); the envelopes
+/// open with the key to the expected credentials, and the example, given
+/// `--managed-domain-key`, says it opened them all.
+#[test]
+fn managed_domain_certificate_seals_every_delivery() {
+    use base64::Engine as _;
+    use hashsync::formats::envelope::{ManagedDomainCertificate, ManagedDomainKey};
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/envelope");
+    let cert = format!("{data}/managed_domain_cert.pem");
+    let key_file = format!("{data}/managed_domain_key.pem");
+    let snapshot_path = scratch("snapshot-sealed.json");
+    std::fs::write(&snapshot_path, snapshot().to_string()).unwrap();
+    let out_path = scratch("out-sealed.jsonl");
+    let out = Command::new(example("force_full_sync"))
+        .arg("--directory")
+        .arg(&snapshot_path)
+        .arg("--out")
+        .arg(&out_path)
+        .args([
+            "--managed-domain-cert",
+            &cert,
+            "--managed-domain-key",
+            &key_file,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The vectors, the PHSFiltered account (selective sync is off), two changes.
+    let delivered = user_vectors().len() + 1 + 2;
+    assert!(
+        stderr.contains(&format!(
+            "{delivered} update(s) sealed; {delivered} opened again with --managed-domain-key"
+        )),
+        "{stderr}"
+    );
+
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let lowered = text.to_lowercase();
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut secrets: Vec<Vec<u8>> = Vec::new();
+    for v in user_vectors() {
+        for hex_text in [&v.nt_hash_hex, &v.aes256_hex, &v.aes128_hex] {
+            secrets.push(hex::decode(hex_text).unwrap());
+        }
+    }
+    for (_, nt, _) in expected().values() {
+        secrets.push(nt.expose_secret().to_vec());
+    }
+    for secret in &secrets {
+        assert!(!lowered.contains(&hex::encode(secret)));
+        assert!(!text.contains(b64(secret).trim_end_matches('=')));
+    }
+
+    let certificate = ManagedDomainCertificate::parse(&std::fs::read(&cert).unwrap()).unwrap();
+    let key = ManagedDomainKey::new(certificate, &std::fs::read(&key_file).unwrap()).unwrap();
+    let lines = read_lines(&out_path);
+    assert_eq!(lines.len(), delivered);
+    let mut last: HashMap<String, &Value> = HashMap::new();
+    for line in &lines {
+        assert_eq!(line["nt_hash"], Value::Null);
+        assert_eq!(line["kerberos_keys"], json!([]));
+        assert!(line["windows_supplemental_credentials"].is_string());
+        last.insert(line["source_anchor"].as_str().unwrap().to_owned(), line);
+    }
+    for (anchor, (usn, nt, _)) in expected() {
+        let line = last[&anchor];
+        assert_eq!(line["usn"].as_u64().unwrap(), usn);
+        let envelope = base64::engine::general_purpose::STANDARD
+            .decode(line["windows_legacy_credentials"].as_str().unwrap())
+            .unwrap();
+        let records = key.open(&envelope).unwrap();
+        // [0x0009005A][16][NT hash]
+        assert_eq!(records[..8], [0x5a, 0x00, 0x09, 0x00, 16, 0, 0, 0]);
+        assert_eq!(records[8..], nt.expose_secret()[..], "{anchor}");
+    }
+}
+
+#[test]
+fn managed_domain_flags_are_checked() {
+    let out = Command::new(example("force_full_sync"))
+        .args(["--managed-domain-key", "key.pem", "--null-transport"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--managed-domain-cert"));
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/envelope");
+    // The other domain's key does not belong to this certificate: exit 1,
+    // one line, before anything runs.
+    let out = Command::new(example("force_full_sync"))
+        .args([
+            "--managed-domain-cert",
+            &format!("{data}/managed_domain_cert.pem"),
+            "--managed-domain-key",
+            &format!("{data}/other_domain_key.pem"),
+            "--null-transport",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("does not belong"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}

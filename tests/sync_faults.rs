@@ -172,7 +172,7 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
             }
         };
         assert_eq!(
-            stored.legacy.as_ref().unwrap().nt_hash,
+            plaintext(stored).nt_hash,
             expected_nt,
             "{}",
             account.sam_account_name

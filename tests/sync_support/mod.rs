@@ -123,7 +123,7 @@ pub fn key_hex(
     update: &hashsync::sync::CredentialUpdate,
     etype: hashsync::EncryptionType,
 ) -> Option<String> {
-    let kerberos = update.legacy.as_ref()?.kerberos.as_ref()?;
+    let kerberos = update.legacy.as_ref()?.plaintext()?.kerberos.as_ref()?;
     kerberos
         .keys
         .iter()
@@ -172,4 +172,23 @@ impl Observer for Recorder {
     fn status(&mut self, connector: &str, change: &StatusChange) {
         self.statuses.push((connector.to_owned(), change.clone()));
     }
+}
+
+/// An update's legacy credentials in the clear (no certificate configured).
+pub fn plaintext(update: &hashsync::sync::CredentialUpdate) -> &hashsync::sync::LegacyCredentials {
+    update
+        .legacy
+        .as_ref()
+        .expect("legacy credentials (a Domain Services tenant)")
+        .plaintext()
+        .expect("legacy credentials in the clear")
+}
+
+/// An update's plaintext Kerberos keys.
+pub fn plaintext_keys(update: &hashsync::sync::CredentialUpdate) -> &[hashsync::KerberosKey] {
+    &plaintext(update)
+        .kerberos
+        .as_ref()
+        .expect("Kerberos keys")
+        .keys
 }
