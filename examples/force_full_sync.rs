@@ -34,7 +34,9 @@
 //!   envelope again with the managed domain's private key, check it against
 //!   the update and report in the summary;
 //! - `--null-transport`: accept and drop every update;
-//! - `--events FILE`: write every event as a JSON line with a numeric `"id"`;
+//! - `--events FILE`: write every event as a JSON line: `"id"` is Entra
+//!   Connect's event id or `null` for the crate's own events, `"kind"` names
+//!   the event, `"connector_id"` is the AD connector's identifier;
 //! - `--fail-rate P`, `--no-retry-rate P`, `--seed N`: inject retryable and
 //!   permanent failures per item, seeded;
 //! - `--crash-after-batches K`: drop the engine and driver after K batches
