@@ -1,38 +1,5 @@
-//! What the engine and the driver report, with Entra Connect's event ids.
-//!
-//! Every event names the source (AD) connector by name and by identifier
-//! (its GUID, as Entra Connect's event messages do) and carries structured
-//! fields a host can log, show as progress or map to the Windows event log.
-//! No event holds a secret: accounts appear by source anchor, DN and
-//! `sAMAccountName` only.
-//!
-//! Events that Entra Connect's password sync agent logs carry its id
-//! ([`Event::entra_connect_id`]), as Microsoft's troubleshooting page lists
-//! them:
-//!
-//! | id | event |
-//! |---|---|
-//! | 605 / 606 | an object is added to / removed from the retry queue |
-//! | 611 | error synchronizing a domain |
-//! | 617 / 618 | full sync started for a forest / a domain |
-//! | 619 | full sync progress in a domain |
-//! | 620 | objects the target refused for good (no-retry) were reported |
-//! | 621 | a domain's full sync attempt failed |
-//! | 622 / 623 | full sync completed for a domain / a forest |
-//! | 650 / 651 | batch upload started / ended |
-//! | 652 | batch upload error |
-//! | 653 / 654 | heartbeat ping started / ended |
-//! | 655 | heartbeat ping error |
-//! | 656 / 657 | per-user password change request sent / its result |
-//!
-//! Events of this crate's own (an account skipped and why, a cursor
-//! committed, a cycle's summary, a retry-queue overflow, a channel that
-//! cannot run) have no Entra Connect id: `entra_connect_id()` is `None`.
-//!
-//! Serialising an [`Event`] gives a flat JSON object: `"id"` (Entra
-//! Connect's number or `null`), `"kind"` (the variant's name; also under
-//! its former key `"event"`), `"connector"`, `"connector_id"` and the
-//! event's fields.
+//! What the engine and the driver report: [`Event`], with Entra Connect's
+//! event ids.
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -84,8 +51,41 @@ macro_rules! events {
             $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)?
         }
     )*) => {
-        /// What the engine and the driver report; see the [module
-        /// documentation](self) for the ids and the JSON shape.
+        /// What the engine and the driver report, with Entra Connect's event ids.
+        ///
+        /// Every event names the source (AD) connector by name and by identifier
+        /// (its GUID, as Entra Connect's event messages do) and carries structured
+        /// fields a host can log, show as progress or map to the Windows event log.
+        /// No event holds a secret: accounts appear by source anchor, DN and
+        /// `sAMAccountName` only.
+        ///
+        /// Events that Entra Connect's password sync agent logs carry its id
+        /// ([`Event::entra_connect_id`]), as Microsoft's troubleshooting page lists
+        /// them:
+        ///
+        /// | id | event |
+        /// |---|---|
+        /// | 605 / 606 | an object is added to / removed from the retry queue |
+        /// | 611 | error synchronizing a domain |
+        /// | 617 / 618 | full sync started for a forest / a domain |
+        /// | 619 | full sync progress in a domain |
+        /// | 620 | objects the target refused for good (no-retry) were reported |
+        /// | 621 | a domain's full sync attempt failed |
+        /// | 622 / 623 | full sync completed for a domain / a forest |
+        /// | 650 / 651 | batch upload started / ended |
+        /// | 652 | batch upload error |
+        /// | 653 / 654 | heartbeat ping started / ended |
+        /// | 655 | heartbeat ping error |
+        /// | 656 / 657 | per-user password change request sent / its result |
+        ///
+        /// Events of this crate's own (an account skipped and why, a cursor
+        /// committed, a cycle's summary, a retry-queue overflow, a channel that
+        /// cannot run) have no Entra Connect id: `entra_connect_id()` is `None`.
+        ///
+        /// Serialising an [`Event`] gives a flat JSON object: `"id"` (Entra
+        /// Connect's number or `null`), `"kind"` (the variant's name; also under
+        /// its former key `"event"`), `"connector"`, `"connector_id"` and the
+        /// event's fields.
         #[derive(Clone, Debug, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Event {
