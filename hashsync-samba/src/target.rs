@@ -26,6 +26,9 @@ use crate::error::SambaError;
 const SEALED: &str = "the update's legacy credentials are sealed for the managed domain \
 and this target has no managed-domain key to open them";
 
+const NO_LEGACY: &str = "the update carries no legacy credentials \
+(the tenant has no Domain Services, or it syncs none)";
+
 /// What became of one update at the target, beyond the engine's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -173,10 +176,13 @@ impl SambaTarget {
 
     /// The update's legacy credentials in the clear, opened when sealed.
     fn legacy_of(&self, update: &CredentialUpdate) -> Result<LegacyCredentials, String> {
-        if let Some(legacy) = update.legacy.plaintext() {
+        let Some(secrets) = &update.legacy else {
+            return Err(NO_LEGACY.to_owned());
+        };
+        if let Some(legacy) = secrets.plaintext() {
             return Ok(legacy.clone());
         }
-        match (&update.legacy, &self.key) {
+        match (secrets, &self.key) {
             (LegacySecrets::Sealed(sealed), Some(key)) => sealed
                 .open(key)
                 .map_err(|e| format!("cannot open the sealed credentials: {e}")),

@@ -350,11 +350,19 @@ fn run(options: &Options) -> Result<Summary, String> {
     if let Some(e) = progress.write_error.take() {
         return Err(format!("events file: {e}"));
     }
-    if outcome == RunOutcome::Interrupted {
-        return Err("the cycle was interrupted".into());
-    }
     if let Some(reason) = progress.partition_error.take() {
         return Err(reason);
+    }
+    match outcome {
+        RunOutcome::Settled => {}
+        RunOutcome::Retrying { queued } => {
+            eprintln!("{ad_connector}: cycle complete, {queued} waiting for a retry next cycle")
+        }
+        _ => {
+            return Err(format!(
+                "{ad_connector}: the cycle did not complete ({outcome:?})"
+            ));
+        }
     }
     let mut summary = progress.summary;
     summary.mode = if full { "full" } else { "incremental" };

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 
 use hashsync::sync::{Event, ItemOutcome, Observer};
-use hashsync_samba::{SambaTarget, SkipLog, TargetWrite, WriteOutcome};
+use hashsync_samba::{SambaError, SambaTarget, SkipLog, TargetWrite, WriteOutcome};
 
 use crate::Summary;
 
@@ -13,6 +13,7 @@ pub(crate) struct Progress {
     pub(crate) skips: SkipLog,
     pub(crate) summary: Summary,
     pub(crate) write_error: Option<std::io::Error>,
+    /// The source's first error, typed (the exit message).
     pub(crate) partition_error: Option<String>,
 }
 
@@ -87,6 +88,20 @@ impl Progress {
 }
 
 impl Observer for Progress {
+    fn source_error(
+        &mut self,
+        _connector: &str,
+        _partition: Option<&str>,
+        error: &(dyn std::error::Error + 'static),
+    ) {
+        // The adapter's own error: it names the server and the operation.
+        let message = match error.downcast_ref::<SambaError>() {
+            Some(samba) => samba.to_string(),
+            None => error.to_string(),
+        };
+        self.partition_error.get_or_insert(message);
+    }
+
     fn event(&mut self, event: &Event) {
         if self.events.is_some() {
             match serde_json::to_value(event) {
@@ -121,10 +136,7 @@ impl Observer for Progress {
             ),
             Event::PartitionFailed {
                 partition, reason, ..
-            } => {
-                eprintln!("  domain {partition}: failed: {reason}");
-                self.partition_error.get_or_insert_with(|| reason.clone());
-            }
+            } => eprintln!("  domain {partition}: failed: {reason}"),
             Event::BatchCompleted {
                 batch,
                 succeeded,
