@@ -289,9 +289,10 @@ impl ChangeSource for SambaSource {
                 cookie,
                 state: ChangesState::NotRead,
             })),
-            None => Err(self
-                .connection
-                .malformed("resume", "the saved cursor was not written by this source")),
+            None => Err(self.connection.malformed(
+                "resume",
+                "the saved cursor was not written by this source (a forced full sync discards it)",
+            )),
         }
     }
 }
