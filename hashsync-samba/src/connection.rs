@@ -137,5 +137,14 @@ impl Connection {
 
 /// A replace of one attribute with one value.
 pub(crate) fn replace(attribute: &str, value: Vec<u8>) -> Mod<Vec<u8>> {
-    Mod::Replace(attribute.as_bytes().to_vec(), HashSet::from([value]))
+    replace_all(attribute, vec![value])
+}
+
+/// A replace of one attribute with these values (none: the attribute is
+/// removed).
+pub(crate) fn replace_all(attribute: &str, values: Vec<Vec<u8>>) -> Mod<Vec<u8>> {
+    Mod::Replace(
+        attribute.as_bytes().to_vec(),
+        values.into_iter().collect::<HashSet<_>>(),
+    )
 }

@@ -19,7 +19,7 @@ use hashsync::sync::{
 use hashsync::{AesKeys, EncryptionType, KerberosKey};
 use ldap3::{Scope, ldap_escape};
 
-use crate::connection::{Connection, replace};
+use crate::connection::{Connection, replace, replace_all};
 use crate::controls::bypass_password_hash;
 use crate::error::SambaError;
 
@@ -222,14 +222,21 @@ impl SambaTarget {
             Ok(legacy) => legacy,
             Err(reason) => return Ok(WriteOutcome::Unbuildable { reason }),
         };
-        let supplemental = match supplemental_credentials(&legacy) {
-            Ok(bytes) => bytes,
-            Err(reason) => return Ok(WriteOutcome::Unbuildable { reason }),
+        // Without Kerberos keys (the managed domain does not sync them),
+        // supplementalCredentials is removed: left in place, its old keys
+        // would still log in with the previous password.
+        let supplemental = if legacy.kerberos.is_some() {
+            match supplemental_credentials(&legacy) {
+                Ok(bytes) => vec![bytes.to_vec()],
+                Err(reason) => return Ok(WriteOutcome::Unbuildable { reason }),
+            }
+        } else {
+            Vec::new()
         };
         let mods = vec![
             replace("unicodePwd", legacy.nt_hash.expose_secret().to_vec()),
             // ldap3 takes owned values; its copies are beyond our reach.
-            replace("supplementalCredentials", supplemental.to_vec()),
+            replace_all("supplementalCredentials", supplemental),
         ];
         let modifying = Instant::now();
         let modified =

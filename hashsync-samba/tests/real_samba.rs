@@ -105,7 +105,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         in_scope,
         out_of_scope,
     };
-    let scenarios: [(&str, Scenario); 8] = [
+    let scenarios: [(&str, Scenario); 9] = [
         ("full_sync_then_logins", full_sync_then_logins),
         (
             "incremental_newest_password_wins",
@@ -125,6 +125,10 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         (
             "sealed_for_the_managed_domain",
             sealed_for_the_managed_domain,
+        ),
+        (
+            "no_kerberos_keys_leaves_ntlm_only",
+            no_kerberos_keys_leaves_ntlm_only,
         ),
     ];
     for (name, scenario) in scenarios {
@@ -546,4 +550,43 @@ fn sealed_for_the_managed_domain(lab: &mut Lab, _: &Tool, people: &People) {
     );
     assert_logs_in(lab, "long120", "Sealed-Passw0rd-ü");
     assert_logs_in(lab, "jdoe", "Third-Passw0rd");
+}
+
+fn no_kerberos_keys_leaves_ntlm_only(lab: &mut Lab, _: &Tool, _: &People) {
+    // 8. A managed domain that does not sync Kerberos keys: the target gets
+    // the NT hash and loses its supplementalCredentials, so NTLM works with
+    // the new password and Kerberos AES256 works with neither (its old keys
+    // are gone with the attribute).
+    lab.accounts(
+        &lab.source,
+        json!([{"op": "setpassword", "name": "umlaut", "password": "Nur-NTLM-Passw0rd"}]),
+    )
+    .unwrap();
+    let mut settings = ManagedDomainSettings::default();
+    settings.sync_kerberos_passwords = false;
+    let channel = ChannelConfig::new(
+        "onprem.contoso.com",
+        "contoso.onmicrosoft.com - Microsoft Entra ID",
+    )
+    .with_domain_services(Some(settings));
+    let mut driver = Driver::new(
+        SambaTarget::new(&lab.target.url()),
+        InMemoryCursorStore::new(),
+    );
+    driver
+        .start_channel(channel, SambaSource::new(&lab.source.url()), false)
+        .unwrap();
+    assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
+    assert!(
+        lab.ntlm(&lab.target, "umlaut", "Nur-NTLM-Passw0rd"),
+        "NTLM with the new password"
+    );
+    assert!(
+        !lab.kinit(&lab.target, "umlaut", "Nur-NTLM-Passw0rd"),
+        "no AES256 key for it"
+    );
+    assert!(
+        !lab.kinit(&lab.target, "umlaut", "Ümlaut-Zwei-✓"),
+        "the old AES256 key is gone"
+    );
 }
