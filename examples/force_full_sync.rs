@@ -34,14 +34,31 @@
 //!   envelope again with the managed domain's private key, check it against
 //!   the update and report in the summary;
 //! - `--null-transport`: accept and drop every update;
-//! - `--events FILE`: write every event as a JSON line with a numeric `"id"`;
+//! - `--events FILE`: write every event as a JSON line: `"id"` is Entra
+//!   Connect's event id or `null` for the crate's own events, `"kind"` names
+//!   the event, `"connector_id"` is the AD connector's identifier;
 //! - `--fail-rate P`, `--no-retry-rate P`, `--seed N`: inject retryable and
 //!   permanent failures per item, seeded;
 //! - `--crash-after-batches K`: drop the engine and driver after K batches
 //!   (the batch after them is sent, its results lost) and restart from the
-//!   persisted cursors and configuration, until done.
+//!   persisted cursors and configuration, until done;
+//! - `--staging-mode`: the server is in staging mode: the tutorial's script
+//!   runs to its end and saves the configuration, but password sync is
+//!   suspended (nothing read or delivered; ForceFullPasswordSync stays "1");
+//! - `--selective-phs exclude|include`: selective password hash sync by
+//!   `adminDescription` (`PHSFiltered` out, or only `PHSIncluded` in);
+//! - `--simulate-hours H`: after the tutorial's run, keep the 2-minute cycle
+//!   going for H hours on the virtual clock with no changes: the events file
+//!   then holds the heartbeat pings (653/654) every 30 minutes.
 //!
-//! Exit codes: 2 for bad flags, 1 for a refused configuration or a bad
+//! Sync runs in Entra Connect's 2-minute cycles on a virtual clock; items
+//! the target keeps failing wait in the retry queue for later cycles. A
+//! target that keeps failing for 10 cycles, or in 3 cycles in a row lets no
+//! item through (`--out /dev/full`), ends the run
+//! with exit 1, naming the failure and how many items are still queued.
+//!
+//! Exit codes: 2 for bad flags, 1 for a refused configuration (the tenant's
+//! password hash sync off, …), a target that keeps failing, or a bad
 //! snapshot (one line naming the account and the field; nothing delivered).
 
 #[path = "common/cli.rs"]
@@ -50,38 +67,43 @@ mod cli;
 mod managed_domain;
 #[path = "common/secret_file.rs"]
 mod secret_file;
+#[path = "common/sync_progress.rs"]
+mod sync_progress;
+#[path = "common/tutorial_steps.rs"]
+mod tutorial_steps;
 
 use std::error::Error;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::time::SystemTime;
+use std::time::Duration;
 
 use cli::{Flags, Spec, fail};
+use sync_progress::Progress;
+use tutorial_steps::{configure_forest, force_flag, list_connectors};
 
 use hashsync::model::{
-    ConfigurationParameter, Connector, ConnectorType, FORCE_FULL_PASSWORD_SYNC,
-    ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, SyncConfiguration,
-    Timestamp, Uuid,
+    Connector, ConnectorType, ManagedDomainSettings, Partition, STAGING_MODE, SyncConfiguration,
+    Uuid,
 };
 use hashsync::sync::reference::{
     FaultConfig, FaultInjectingTransport, ForestSnapshot, InMemoryTransport, JsonLinesTransport,
-    MemorySourceError, NullTransport, Snapshot, SyntheticSource,
+    MemorySourceError, NullTransport, Snapshot, SnapshotTenant, SyntheticSource,
 };
 use hashsync::sync::{
-    Batch, ChangeSource, ChannelConfig, ChannelStart, Driver, Event, InMemoryCursorStore,
-    ItemOutcome, ItemResult, Observer, RunOutcome, StatusChange, Transport, VirtualClock,
-    interrupt_running_cycles, record_partition_status,
+    Batch, CYCLE_INTERVAL, ChangeSource, ChannelConfig, ChannelStart, Clock, Driver,
+    InMemoryCursorStore, ItemResult, RunOutcome, SelectivePasswordHashSync, Transport,
+    VirtualClock,
 };
-use hashsync::{ChannelEvent, ConfigError, Password};
+use hashsync::{ChannelEvent, ConfigError, DriverError, Password};
 
 /// The tutorial's connector names (case-sensitive, as the script warns).
 const AD_CONNECTOR: &str = "onprem.contoso.com";
 const SECOND_AD_CONNECTOR: &str = "fabrikam.com";
 const AZUREAD_CONNECTOR: &str = "contoso.onmicrosoft.com - Microsoft Entra ID";
 
-/// Fixed identifiers, so two runs print the same configuration.
+/// Fixed identifiers, so two runs print the same configuration (the Entra
+/// ID connector's is Entra Connect's own).
 const AD_CONNECTOR_ID: Uuid = Uuid::from_u128(0x6d1e5c0a_4f3b_4b8e_9a61_0c0a5e1d2a01);
-const AZUREAD_CONNECTOR_ID: Uuid = Uuid::from_u128(0xb7a2f4c9_1e2d_4c6b_8f3a_5d9e0b7c3a02);
 
 /// Users per synthetic forest without `--synthetic`.
 const DEFAULT_USERS: u64 = 200;
@@ -90,7 +112,8 @@ const USAGE: &str = "usage: force_full_sync [--config FILE] [--directory FILE | 
                        [--out FILE | --null-transport] [--events FILE]
                        [--managed-domain-cert FILE [--managed-domain-key FILE]]
                        [--fail-rate P] [--no-retry-rate P] [--seed N]
-                       [--crash-after-batches K]
+                       [--crash-after-batches K] [--staging-mode]
+                       [--selective-phs exclude|include] [--simulate-hours H]
 
 Runs the Entra Domain Services password-sync tutorial end to end: lists the
 connectors, sets ForceFullPasswordSync on each AD connector and
@@ -110,6 +133,9 @@ the configuration as step 3 saved it as JSON on stdout.
   --no-retry-rate P         probability of a permanent failure per item
   --seed N                  seed of the injected failures (default 0)
   --crash-after-batches K   crash and restart after every K batches
+  --staging-mode            the server is in staging mode (sync suspended)
+  --selective-phs MODE      selective password hash sync: exclude or include
+  --simulate-hours H        then run H idle hours of cycles (heartbeats)
   --help                    show this text";
 
 const SPEC: Spec = Spec {
@@ -124,11 +150,22 @@ const SPEC: Spec = Spec {
         "--no-retry-rate",
         "--seed",
         "--crash-after-batches",
+        "--selective-phs",
+        "--simulate-hours",
         "--managed-domain-cert",
         "--managed-domain-key",
     ]],
-    switches: &["--null-transport"],
+    switches: &["--null-transport", "--staging-mode"],
 };
+
+/// The most idle hours to simulate: a year of cycles.
+const MAX_SIMULATE_HOURS: u64 = 24 * 366;
+
+/// A run gives up on a target that keeps failing after this many 2-minute
+/// cycles with items still queued for a retry (20 minutes of virtual time)…
+const GIVE_UP_AFTER_CYCLES: u32 = 10;
+/// …or after this many cycles in a row in which no item got a final result.
+const GIVE_UP_WITHOUT_PROGRESS: u32 = 3;
 
 /// The most users a synthetic forest may have: a billion accounts is far
 /// beyond any AD forest, and keeps every USN and count far from overflow.
@@ -147,6 +184,9 @@ struct Options {
     no_retry_rate: f64,
     seed: u64,
     crash_after_batches: Option<u64>,
+    staging_mode: bool,
+    selective_phs: SelectivePasswordHashSync,
+    simulate_hours: Option<u64>,
     managed_domain_cert: Option<String>,
     managed_domain_key: Option<String>,
 }
@@ -167,6 +207,18 @@ fn parse_options(mut flags: Flags) -> Result<Options, String> {
             1,
             MAX_CRASH_AFTER_BATCHES,
         )?,
+        staging_mode: flags.switch("--staging-mode"),
+        selective_phs: match flags.value("--selective-phs")?.as_deref() {
+            None => SelectivePasswordHashSync::Off,
+            Some("exclude") => SelectivePasswordHashSync::Exclude,
+            Some("include") => SelectivePasswordHashSync::Include,
+            Some(other) => {
+                return Err(format!(
+                    "--selective-phs must be exclude or include, got {other:?}"
+                ));
+            }
+        },
+        simulate_hours: flags.number_in("--simulate-hours", 0, MAX_SIMULATE_HOURS)?,
         managed_domain_cert: flags.value("--managed-domain-cert")?,
         managed_domain_key: flags.value("--managed-domain-key")?,
     };
@@ -263,12 +315,12 @@ fn synthetic_forest(
 }
 
 /// The tutorial's server as the Entra Connect wizard leaves it: one AD
-/// connector per forest, the Entra ID connector, password hash sync on,
-/// Domain Services on.
+/// connector per forest, the Entra ID connector (with its fixed
+/// identifier), and the tenant as the snapshot describes it (by default:
+/// password hash sync on, Domain Services on).
 fn tutorial_configuration(
     forests: &[Forest],
-    force_password_change_on_logon: bool,
-    sync_ntlm_passwords: bool,
+    tenant_settings: &SnapshotTenant,
 ) -> Result<SyncConfiguration, ConfigError> {
     let mut config = SyncConfiguration::new();
     for (i, forest) in forests.iter().enumerate() {
@@ -281,78 +333,25 @@ fn tutorial_configuration(
         ad.add_partition(Partition::new(&forest.partition_dn, &forest.dns_domain)?)?;
         config.add_or_replace_connector(ad)?;
     }
-    config.add_or_replace_connector(
-        Connector::new(
-            AZUREAD_CONNECTOR,
-            ConnectorType::Waad,
-            "contoso.onmicrosoft.com",
-        )?
-        .with_identifier(AZUREAD_CONNECTOR_ID),
-    )?;
+    config.add_or_replace_connector(Connector::entra_id(
+        AZUREAD_CONNECTOR,
+        "contoso.onmicrosoft.com",
+    )?)?;
     let tenant = config.tenant_mut();
-    tenant.company_features.password_hash_sync = true;
-    tenant.company_features.force_password_change_on_logon = force_password_change_on_logon;
-    let mut managed_domain = ManagedDomainSettings::default();
-    managed_domain.sync_ntlm_passwords = sync_ntlm_passwords;
-    tenant.managed_domain = Some(managed_domain);
+    tenant.company_features.password_hash_sync = tenant_settings.password_hash_sync;
+    tenant.company_features.force_password_change_on_logon =
+        tenant_settings.force_password_change_on_logon;
+    tenant.managed_domain = tenant_settings.domain_services.then(|| {
+        let mut managed_domain = ManagedDomainSettings::default();
+        managed_domain.sync_ntlm_passwords = tenant_settings.sync_ntlm_passwords;
+        managed_domain.sync_kerberos_passwords = tenant_settings.sync_kerberos_passwords;
+        managed_domain
+    });
     for forest in forests {
         config.set_password_sync(&forest.connector, AZUREAD_CONNECTOR, true)?;
     }
     config.drain_events().for_each(drop);
     Ok(config)
-}
-
-/// Step 2: the connectors and their types, as the Synchronization Service
-/// Manager's Connectors tab shows them.
-fn list_connectors(config: &SyncConfiguration) {
-    let width = config
-        .connectors()
-        .iter()
-        .map(|c| c.name().len())
-        .max()
-        .unwrap_or(0)
-        .max("Name".len());
-    eprintln!("{:width$}  Type", "Name");
-    for connector in config.connectors() {
-        eprintln!(
-            "{:width$}  {}",
-            connector.name(),
-            connector.connector_type().display_name()
-        );
-    }
-}
-
-/// Step 3 for one forest, statement by statement as the tutorial's script.
-fn configure_forest(
-    config: &mut SyncConfiguration,
-    ad_connector: &str,
-    azuread_connector: &str,
-) -> Result<(), ConfigError> {
-    eprintln!("$c = Get-ADSyncConnector -Name {ad_connector:?}");
-    let mut c = config.connector(ad_connector)?.clone();
-    eprintln!(
-        "$p = New-Object ...ConfigurationParameter {FORCE_FULL_PASSWORD_SYNC:?}, String, ConnectorGlobal, $null, $null, $null"
-    );
-    let mut p = ConfigurationParameter::new(
-        FORCE_FULL_PASSWORD_SYNC,
-        ParameterDataType::String,
-        ParameterScope::ConnectorGlobal,
-    )?;
-    eprintln!("$p.Value = 1");
-    p.set_value(1)?;
-    eprintln!("$c.GlobalParameters.Remove($p.Name)");
-    c.global_parameters_mut().remove(p.name());
-    eprintln!("$c.GlobalParameters.Add($p)");
-    c.global_parameters_mut().add(p)?;
-    eprintln!("$c = Add-ADSyncConnector -Connector $c");
-    config.add_or_replace_connector(c)?;
-    for enable in [false, true] {
-        eprintln!(
-            "Set-ADSyncAADPasswordSyncConfiguration -SourceConnector {ad_connector:?} -TargetConnector {azuread_connector:?} -Enable ${enable}"
-        );
-        config.set_password_sync(ad_connector, azuread_connector, enable)?;
-    }
-    Ok(())
 }
 
 /// Where accepted updates go.
@@ -411,144 +410,6 @@ impl Transport for Delivery {
     }
 }
 
-/// Per-forest totals over every run, re-reads after a crash included.
-#[derive(Default, Clone, Copy)]
-struct Totals {
-    /// In-scope changes queued for sending.
-    read: u64,
-    /// Deliveries the target accepted.
-    synced: u64,
-    /// Reads out of scope.
-    skipped: u64,
-    /// Changes the target refused for good.
-    failed: u64,
-}
-
-/// Prints readable progress, writes the events file, keeps status changes.
-struct Progress {
-    events: Option<BufWriter<File>>,
-    write_error: Option<std::io::Error>,
-    statuses: Vec<(String, StatusChange, Timestamp)>,
-    totals: Vec<(String, Totals)>,
-    retries: u64,
-    no_retry: u64,
-    overflows: u64,
-}
-
-impl Progress {
-    fn totals(&mut self, connector: &str) -> &mut Totals {
-        let index = match self.totals.iter().position(|(c, _)| c == connector) {
-            Some(index) => index,
-            None => {
-                self.totals.push((connector.to_owned(), Totals::default()));
-                self.totals.len() - 1
-            }
-        };
-        &mut self.totals[index].1
-    }
-}
-
-impl Observer for Progress {
-    fn event(&mut self, event: &Event) {
-        if let Some(out) = self.events.as_mut() {
-            let written = serde_json::to_writer(&mut *out, event)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"));
-            if let Err(e) = written {
-                self.write_error.get_or_insert(e);
-            }
-        }
-        match event {
-            Event::ForestFullSyncStarted { connector, reason } => {
-                eprintln!("forest {connector}: full sync started ({reason:?})")
-            }
-            Event::DomainFullSyncStarted { partition, .. } => {
-                eprintln!("  domain {partition}: full sync started")
-            }
-            Event::DomainFullSyncProgress {
-                partition,
-                read,
-                synced,
-                skipped,
-                ..
-            } => {
-                eprintln!(
-                    "  domain {partition}: {read} read, {synced} synced, {skipped} out of scope"
-                )
-            }
-            Event::DomainFullSyncCompleted {
-                partition,
-                read,
-                synced,
-                skipped,
-                failed,
-                ..
-            } => eprintln!(
-                "  domain {partition}: full sync complete: {read} read, {synced} synced, {skipped} out of scope, {failed} failed"
-            ),
-            Event::DomainFullSyncFailed {
-                partition, reason, ..
-            } => {
-                eprintln!("  domain {partition}: full sync failed: {reason}; it resumes next cycle")
-            }
-            Event::ForestFullSyncCompleted { connector, domains } => {
-                eprintln!("forest {connector}: full sync complete in {domains} domain(s)")
-            }
-            Event::ForestFullSyncFailed {
-                connector,
-                failed_domains,
-            } => {
-                eprintln!("forest {connector}: full sync failed in {failed_domains} domain(s)")
-            }
-            Event::PartitionFailed {
-                connector,
-                partition,
-                reason,
-            } => {
-                eprintln!("forest {connector}: domain {partition} failed: {reason}")
-            }
-            Event::BatchFailed {
-                connector,
-                batch,
-                reason,
-                ..
-            } => {
-                eprintln!("forest {connector}: batch {batch} failed: {reason}")
-            }
-            Event::RetryQueueOverflow { .. } => self.overflows += 1,
-            Event::AccountSkipped { connector, .. } => self.totals(connector).skipped += 1,
-            Event::PasswordChangeRequest { connector, .. } => self.totals(connector).read += 1,
-            Event::PasswordChangeResult {
-                connector, outcome, ..
-            } => match outcome {
-                ItemOutcome::Success => self.totals(connector).synced += 1,
-                ItemOutcome::Retrying => self.retries += 1,
-                ItemOutcome::NoRetry => {
-                    self.no_retry += 1;
-                    self.totals(connector).failed += 1;
-                }
-                _ => {}
-            },
-            Event::CycleCompleted {
-                connector,
-                read,
-                synced,
-                skipped,
-                failed,
-            } if *read > 0 => eprintln!(
-                "forest {connector}: cycle done: {read} read, {synced} synced, {skipped} out of scope, {failed} failed"
-            ),
-            _ => {}
-        }
-    }
-
-    fn status(&mut self, connector: &str, change: &StatusChange) {
-        let now = Timestamp::from_system_time(SystemTime::now());
-        self.statuses
-            .push((connector.to_owned(), change.clone(), now));
-    }
-}
-
 /// What survives a crash (the configuration and cursors, "on disk"; the
 /// target and the logs) and the counters for the summary.
 struct Server<'a> {
@@ -560,19 +421,20 @@ struct Server<'a> {
     progress: Progress,
     restarts: u64,
     batches: u64,
+    /// Password sync is suspended by staging mode.
+    suspended: bool,
 }
 
 impl Server<'_> {
-    /// Runs cycles until every channel settles, crashing and restarting
-    /// after every `--crash-after-batches` batches: each restart reloads
-    /// the saved configuration and builds a new engine and driver.
-    fn run_until_settled(&mut self) -> Result<(), Box<dyn Error>> {
+    /// Runs 2-minute cycles until every channel settles, crashing and
+    /// restarting after every `--crash-after-batches` batches: each restart
+    /// reloads the saved configuration and builds a new engine and driver.
+    /// Gives up when the target keeps failing ([`GIVE_UP_AFTER_CYCLES`],
+    /// [`GIVE_UP_WITHOUT_PROGRESS`]). With `idle_for`, keeps cycling that long instead (no
+    /// changes: heartbeats).
+    fn run_cycles(&mut self, idle_for: Option<Duration>) -> Result<(), Box<dyn Error>> {
         loop {
             let mut config: SyncConfiguration = serde_json::from_str(&self.saved_config)?;
-            let now = Timestamp::from_system_time(SystemTime::now());
-            for forest in self.forests {
-                interrupt_running_cycles(&mut config, &forest.connector, now)?;
-            }
             let mut faults = FaultConfig::default();
             faults.retry_rate = self.options.fail_rate;
             faults.no_retry_rate = self.options.no_retry_rate;
@@ -587,7 +449,8 @@ impl Server<'_> {
             // K batches complete; the next one is sent and its results are
             // lost with the engine: the harshest point to crash at.
             driver.set_batch_limit(self.options.crash_after_batches.map(|k| k + 1));
-            driver.set_retries_first(true);
+            // Retries wait for the next 2-minute cycle, as in Entra Connect.
+            let mut started = 0;
             for (i, forest) in self.forests.iter().enumerate() {
                 let Some(mut channel) =
                     ChannelConfig::from_configuration(&config, &forest.connector)?
@@ -598,30 +461,68 @@ impl Server<'_> {
                 channel.seed = self.options.seed ^ (i as u64) ^ (self.restarts << 8);
                 // About ten progress lines per domain.
                 channel.progress_interval = (forest.users / 10).max(100);
-                match driver.start_configured(&mut config, channel, forest.source())? {
-                    ChannelStart::Started { full_sync: true } => eprintln!(
-                        "forest {}: channel started; ForceFullPasswordSync consumed (now {:?})",
-                        forest.connector,
-                        force_flag(&config, &forest.connector)?
-                    ),
-                    ChannelStart::Started { full_sync: false } => {}
-                    ChannelStart::Disabled => {
-                        eprintln!("forest {}: password sync disabled", forest.connector)
+                channel.scope.selective = self.options.selective_phs;
+                let start = driver
+                    .start_configured(&mut config, channel, forest.source())
+                    .map_err(|e| match e {
+                        // The refusal in the service's words, on one line.
+                        DriverError::Configuration(refused) => refused.to_string(),
+                        other => other.to_string(),
+                    })?;
+                match start {
+                    ChannelStart::Started { full_sync } => {
+                        started += 1;
+                        if full_sync {
+                            eprintln!(
+                                "forest {}: channel started; ForceFullPasswordSync consumed (now {:?})",
+                                forest.connector,
+                                force_flag(&config, &forest.connector)?
+                            );
+                        }
                     }
+                    ChannelStart::StagingMode => self.suspended = true,
+                    _ => eprintln!("forest {}: password sync disabled", forest.connector),
                 }
             }
-            let outcome = driver.run_cycle()?;
+            let mut cycles = 0;
+            let outcome = if started == 0 {
+                RunOutcome::Settled
+            } else if let Some(hours) = idle_for {
+                let now = driver.clock().now();
+                driver.run_until(now + hours)?
+            } else {
+                // 2-minute cycles until settled, or until the target has
+                // failed for long enough.
+                let mut without_progress = 0;
+                loop {
+                    let start = driver.clock().now();
+                    let finals = driver.observer().final_results;
+                    let outcome = driver.run_cycle()?;
+                    cycles += 1;
+                    if driver.observer().final_results == finals {
+                        without_progress += 1;
+                    } else {
+                        without_progress = 0;
+                    }
+                    let RunOutcome::Retrying { .. } = outcome else {
+                        break outcome;
+                    };
+                    if cycles == GIVE_UP_AFTER_CYCLES
+                        || without_progress == GIVE_UP_WITHOUT_PROGRESS
+                    {
+                        break outcome;
+                    }
+                    driver.clock().sleep_until(start + CYCLE_INTERVAL);
+                }
+            };
             self.batches += driver.batches_sent();
+            driver.record_partition_states(&mut config)?;
             drop(driver);
-            for (connector, change, at) in self.progress.statuses.drain(..) {
-                record_partition_status(&mut config, &connector, &change, at)?;
-            }
             self.saved_config = serde_json::to_string(&config)?;
             if let Some(e) = self.progress.write_error.take() {
                 return Err(format!("cannot write events: {e}").into());
             }
             match outcome {
-                RunOutcome::Settled => return Ok(()),
                 RunOutcome::Interrupted => {
                     self.restarts += 1;
                     eprintln!(
@@ -629,19 +530,22 @@ impl Server<'_> {
                         self.options.crash_after_batches.unwrap_or(0)
                     );
                 }
+                RunOutcome::Retrying { queued } if idle_for.is_none() => {
+                    let failure = self
+                        .progress
+                        .target_error
+                        .clone()
+                        .unwrap_or_else(|| "it keeps asking for retries".to_owned());
+                    return Err(format!(
+                        "the target {AZUREAD_CONNECTOR:?} keeps failing ({failure}); gave up after {cycles} sync cycle(s) ({} minutes) with {queued} item(s) still queued for a retry",
+                        u64::from(cycles) * CYCLE_INTERVAL.as_secs() / 60
+                    )
+                    .into());
+                }
+                _ => return Ok(()),
             }
         }
     }
-}
-
-fn force_flag(config: &SyncConfiguration, connector: &str) -> Result<String, ConfigError> {
-    Ok(config
-        .connector(connector)?
-        .global_parameters()
-        .get(FORCE_FULL_PASSWORD_SYNC)
-        .and_then(|p| p.value())
-        .unwrap_or("unset")
-        .to_owned())
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn Error>> {
@@ -692,11 +596,7 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         (None, Some(snapshot)) => {
             let tenant = snapshot.tenant;
             let forests = snapshot_forests(snapshot);
-            let config = tutorial_configuration(
-                &forests,
-                tenant.force_password_change_on_logon,
-                tenant.sync_ntlm_passwords,
-            )?;
+            let config = tutorial_configuration(&forests, &tenant)?;
             (config, forests)
         }
         (None, None) => {
@@ -704,9 +604,16 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
                 synthetic_forest(0, AD_CONNECTOR, "onprem.contoso.com", users)?,
                 synthetic_forest(1, SECOND_AD_CONNECTOR, "fabrikam.com", users)?,
             ];
-            (tutorial_configuration(&forests, false, true)?, forests)
+            (
+                tutorial_configuration(&forests, &SnapshotTenant::default())?,
+                forests,
+            )
         }
     };
+
+    if options.staging_mode {
+        config.global_settings_mut().set_staging_mode(true)?;
+    }
 
     eprintln!("# Step 2: the connectors");
     list_connectors(&config);
@@ -772,25 +679,31 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         progress: Progress {
             events,
             write_error: None,
-            statuses: Vec::new(),
             totals: Vec::new(),
             retries: 0,
             no_retry: 0,
             overflows: 0,
+            target_error: None,
+            final_results: 0,
         },
         restarts: 0,
         batches: 0,
+        suspended: false,
     };
 
     eprintln!("\n# The restarted channels: forced full sync");
-    server.run_until_settled()?;
+    server.run_cycles(None)?;
 
     eprintln!("\n# Password changes, synced incrementally");
     for (i, forest) in forests.iter().enumerate() {
         let changed = forest.apply_changes(i)?;
         eprintln!("forest {}: {changed} password change(s)", forest.connector);
     }
-    server.run_until_settled()?;
+    server.run_cycles(None)?;
+    if let Some(hours) = options.simulate_hours {
+        eprintln!("\n# {hours} idle hour(s) of 2-minute cycles (virtual clock)");
+        server.run_cycles(Some(Duration::from_secs(hours * 3600)))?;
+    }
     if let Some(out) = server.progress.events.as_mut() {
         out.flush()
             .map_err(|e| format!("cannot write events: {e}"))?;
@@ -817,6 +730,11 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
             forest.partition_dn,
             state.status,
             force_flag(&config, &forest.connector)?
+        );
+    }
+    if server.suspended {
+        eprintln!(
+            "password sync is suspended by staging mode ({STAGING_MODE}): nothing was read or delivered; the configuration is saved and ForceFullPasswordSync stays pending"
         );
     }
     eprintln!(

@@ -177,12 +177,22 @@ pub enum ConfigError {
         /// The AD connector listed twice.
         source_connector: String,
     },
-    /// No password sync runs, and none is reconfigured, in staging mode.
+    /// The server is in staging mode: password sync is suspended (the
+    /// configuration is kept; it runs when the server leaves staging mode).
     #[error(
-        "the server is in staging mode ({}): password sync cannot be configured",
+        "the server is in staging mode ({}): password sync is suspended",
         crate::model::STAGING_MODE
     )]
     StagingModeOn,
+    /// The tenant's password hash sync feature is off: uploads would fail,
+    /// so no channel runs. Turn the feature on in the tenant.
+    #[error(
+        "password hash sync is not activated for this company (the tenant's PasswordHashSync feature is off; channel {connector:?} does not run)"
+    )]
+    PasswordHashSyncNotActivated {
+        /// The AD connector whose channel was refused.
+        connector: String,
+    },
     /// A DNS name has an empty label (`a..b`, or a leading or trailing dot).
     #[error("DNS name {value:?} has an empty label")]
     InvalidDnsName {
@@ -599,7 +609,18 @@ where
     /// The engine refused an input (a driver bug).
     #[error("sync engine refused an input")]
     Channel(#[source] crate::sync::ChannelError),
-    /// The configuration refused the channel (staging mode, unknown connector).
+    /// The configuration refused the channel (the tenant's password hash
+    /// sync off, an unknown connector).
     #[error("the configuration refused the channel")]
     Configuration(#[source] ConfigError),
+    /// The engine cannot run the channel's configuration (zero batch size,
+    /// a retry queue smaller than a batch, …).
+    #[error("the channel's configuration cannot run")]
+    ChannelConfig(#[source] crate::sync::ChannelConfigError),
+    /// The connector already has a running channel.
+    #[error("connector {connector:?} already has a running channel")]
+    ChannelRunning {
+        /// Source connector name.
+        connector: String,
+    },
 }

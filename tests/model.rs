@@ -261,6 +261,14 @@ fn connector_types_have_their_wire_and_display_names() {
         assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{wire}\""));
     }
     assert_eq!(ConnectorType::Waad.entra_name(), "Microsoft Entra ID");
+    // As Get-ADSyncConnector shows them (DESIGN.md 1).
+    assert_eq!(ConnectorType::Ad.entra_connect_type(), "AD");
+    assert_eq!(ConnectorType::Ad.subtype(), None);
+    assert_eq!(ConnectorType::Waad.entra_connect_type(), "Extensible2");
+    assert_eq!(
+        ConnectorType::Waad.subtype(),
+        Some("Windows Azure Active Directory (Microsoft)")
+    );
     assert_eq!(
         "microsoft entra id".parse::<ConnectorType>().unwrap(),
         ConnectorType::Waad
@@ -423,27 +431,27 @@ fn refuses_a_target_that_is_not_the_entra_id_connector() {
 }
 
 #[test]
-fn refuses_password_sync_changes_in_staging_mode() {
+fn staging_mode_saves_password_sync_changes() {
+    // Staging mode keeps password sync from running; it does not refuse
+    // the configuration, so the tutorial's disable-then-enable completes.
     let mut config = tutorial_config();
     config.global_settings_mut().set_staging_mode(true).unwrap();
     assert!(config.staging_mode());
-    assert_eq!(
-        config.set_password_sync(AD, AAD, false).unwrap_err(),
-        ConfigError::StagingModeOn
-    );
-    assert_eq!(
-        config.set_password_sync(AD, AAD, true).unwrap_err(),
-        ConfigError::StagingModeOn
-    );
-    // The disable was refused too: the channel did not stop halfway.
-    assert!(config.password_sync(AD).unwrap().unwrap().enabled());
-    assert_eq!(config.drain_events().count(), 0);
+    let generation = config.password_sync(AD).unwrap().unwrap().generation();
+    config.set_password_sync(AD, AAD, false).unwrap();
+    assert!(!config.password_sync(AD).unwrap().unwrap().enabled());
+    config.set_password_sync(AD, AAD, true).unwrap();
+    let channel = config.password_sync(AD).unwrap().unwrap();
+    assert!(channel.enabled());
+    assert_eq!(channel.generation(), generation + 1);
+    assert_eq!(config.drain_events().count(), 2, "stopped, then started");
     let p = config
         .global_settings()
         .parameters()
         .get(STAGING_MODE)
         .unwrap();
     assert_eq!(p.value(), Some("True"));
+    assert!(ConfigError::StagingModeOn.to_string().contains("suspended"));
 }
 
 #[test]
@@ -913,10 +921,11 @@ fn rich_config() -> SyncConfiguration {
     let tenant = config.tenant_mut();
     tenant.company_features.password_hash_sync = true;
     tenant.company_features.force_password_change_on_logon = true;
-    let mut managed_domain = ManagedDomainSettings::default();
-    managed_domain.sync_ntlm_passwords = false;
-    managed_domain.sync_kerberos_passwords = true;
-    tenant.managed_domain = Some(managed_domain);
+    tenant.managed_domain = Some({
+        let mut settings = ManagedDomainSettings::default();
+        settings.sync_ntlm_passwords = false;
+        settings
+    });
     let state = config
         .partition_sync_state_mut(AD, "DC=onprem,DC=contoso,DC=com")
         .unwrap();
@@ -1221,4 +1230,34 @@ fn example_refuses_an_unknown_flag_with_exit_code_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn the_entra_id_connector_has_its_fixed_identifier() {
+    let aad = Connector::new(AAD, ConnectorType::Waad, "contoso.onmicrosoft.com").unwrap();
+    assert_eq!(
+        aad.identifier(),
+        "b891884f-051e-4a83-95af-2544101c9083"
+            .parse::<hashsync::model::Uuid>()
+            .unwrap()
+    );
+    assert_eq!(
+        Connector::entra_id(AAD, "contoso.onmicrosoft.com")
+            .unwrap()
+            .identifier(),
+        aad.identifier()
+    );
+    // A file without an identifier gets the fixed one for the Entra ID
+    // connector and a fresh one for an AD connector.
+    let read: Connector = serde_json::from_value(serde_json::json!({
+        "name": AAD, "connector_type": "WAAD"
+    }))
+    .unwrap();
+    assert_eq!(read.identifier(), aad.identifier());
+    let a: Connector =
+        serde_json::from_value(serde_json::json!({"name": AD, "connector_type": "AD"})).unwrap();
+    let b: Connector =
+        serde_json::from_value(serde_json::json!({"name": AD, "connector_type": "AD"})).unwrap();
+    assert_ne!(a.identifier(), b.identifier());
+    assert_ne!(a.identifier(), aad.identifier());
 }

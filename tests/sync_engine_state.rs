@@ -40,7 +40,7 @@ fn outcomes(events: &[Event]) -> Vec<(u64, ItemOutcome)> {
 #[test]
 fn an_old_change_failing_while_a_newer_one_waits_is_not_retried() {
     let now = Instant::now();
-    let mut channel = Channel::new(ChannelConfig::new(AD, AAD), now);
+    let mut channel = Channel::new(ChannelConfig::new(AD, AAD), now).unwrap();
     let p = channel.begin_partition(partition(), ReadMode::Incremental);
     channel.handle_source_item(p, account(1, 10)).unwrap();
     let first = channel.poll_batch(now).unwrap();
@@ -80,7 +80,7 @@ fn an_old_change_failing_while_a_newer_one_waits_is_not_retried() {
 #[test]
 fn queued_changes_coalesce_by_usn_and_older_reads_are_dropped() {
     let now = Instant::now();
-    let mut channel = Channel::new(ChannelConfig::new(AD, AAD), now);
+    let mut channel = Channel::new(ChannelConfig::new(AD, AAD), now).unwrap();
     let p = channel.begin_partition(partition(), ReadMode::Incremental);
     channel.handle_source_item(p, account(1, 30)).unwrap();
     channel.handle_source_item(p, account(1, 40)).unwrap();
@@ -98,7 +98,7 @@ fn queued_changes_coalesce_by_usn_and_older_reads_are_dropped() {
 #[test]
 fn cursor_commits_only_past_final_results() {
     let now = Instant::now();
-    let mut channel = Channel::new(ChannelConfig::new(AD, AAD), now);
+    let mut channel = Channel::new(ChannelConfig::new(AD, AAD), now).unwrap();
     let p = channel.begin_partition(partition(), ReadMode::Incremental);
     channel.handle_source_item(p, account(1, 1)).unwrap();
     channel.handle_source_item(p, account(2, 2)).unwrap();
@@ -146,7 +146,7 @@ fn cursor_commits_only_past_final_results() {
 #[test]
 fn no_retry_is_final_and_reported() {
     let now = Instant::now();
-    let mut channel = Channel::new(ChannelConfig::new(AD, AAD), now);
+    let mut channel = Channel::new(ChannelConfig::new(AD, AAD), now).unwrap();
     let p = channel.begin_partition(partition(), ReadMode::Incremental);
     channel.handle_source_item(p, account(1, 5)).unwrap();
     channel
@@ -167,25 +167,28 @@ fn no_retry_is_final_and_reported() {
 fn retry_queue_overflow_is_reported_and_holds_the_cursor() {
     let now = Instant::now();
     let mut config = ChannelConfig::new(AD, AAD);
-    config.retry_queue_limit = 3;
+    config.retry_queue_limit = 10;
     config.batch_size = 10;
-    let mut channel = Channel::new(config, now);
+    let mut channel = Channel::new(config, now).unwrap();
+    channel.begin_cycle(None);
     let p = channel.begin_partition(partition(), ReadMode::Incremental);
-    for n in 1..=10 {
+    for n in 1..=13 {
         channel
             .handle_source_item(p, account(n, u64::from(n)))
             .unwrap();
     }
     channel
-        .handle_source_item(p, SourceItem::Checkpoint(Cursor::new("after-10")))
+        .handle_source_item(p, SourceItem::Checkpoint(Cursor::new("after-13")))
         .unwrap();
     channel.handle_source_end(p).unwrap();
-    let batch = channel.poll_batch(now).unwrap();
-    assert_eq!(batch.requests.len(), 10);
-    channel
-        .handle_batch_results(batch.id, &[ItemResult::FailedRetry; 10], now)
-        .unwrap();
-    assert_eq!(channel.retrying(), 3);
+    for expected in [10, 3] {
+        let batch = channel.poll_batch(now).unwrap();
+        assert_eq!(batch.requests.len(), expected);
+        channel
+            .handle_batch_results(batch.id, &vec![ItemResult::FailedRetry; expected], now)
+            .unwrap();
+    }
+    assert_eq!(channel.retrying(), 10);
     let events = drain(&mut channel);
     let overflows: Vec<_> = events
         .iter()
@@ -194,49 +197,83 @@ fn retry_queue_overflow_is_reported_and_holds_the_cursor() {
             _ => None,
         })
         .collect();
-    assert_eq!(overflows, (4..=10).map(|u| (u, 3)).collect::<Vec<_>>());
+    assert_eq!(overflows, (11..=13).map(|u| (u, 10)).collect::<Vec<_>>());
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.kind() == "RetryQueueOverflow")
+            .all(|e| e.entra_connect_id().is_none()),
+        "the crate's own event"
+    );
+    let added = events
+        .iter()
+        .filter(|e| e.entra_connect_id() == Some(605))
+        .count();
+    assert_eq!(added, 10, "605 per object entering the queue");
     let results = outcomes(&events);
     assert_eq!(
         results
             .iter()
             .filter(|(_, o)| *o == ItemOutcome::Overflowed)
             .count(),
-        7
+        3
     );
-    // The three queued retries succeed: still no commit, the partition failed.
+    // The ten queued retries succeed: still no commit, the partition failed.
     let at = now + Duration::from_secs(60);
     channel.handle_timeout(at);
     let retry = channel.poll_batch(at).unwrap();
-    assert_eq!(retry.requests.len(), 3);
+    assert_eq!(retry.requests.len(), 10);
     channel
-        .handle_batch_results(retry.id, &[ItemResult::Success; 3], at)
+        .handle_batch_results(retry.id, &[ItemResult::Success; 10], at)
         .unwrap();
+    let removed = drain(&mut channel)
+        .iter()
+        .filter(|e| e.entra_connect_id() == Some(606))
+        .count();
+    assert_eq!(removed, 10, "606 per object leaving the queue");
     assert!(
         channel.poll_commit().is_none(),
         "overflowed changes must be re-read"
     );
+    channel.end_cycle();
     let statuses: Vec<_> = std::iter::from_fn(|| channel.poll_status()).collect();
     assert_eq!(statuses.last().unwrap().status, PartitionStatus::Failed);
     assert!(channel.is_settled());
 }
 
 #[test]
-fn heartbeat_when_idle() {
+fn heartbeat_ping_pair_when_idle_with_the_connectors_identifier() {
     let now = Instant::now();
-    let mut config = ChannelConfig::new(AD, AAD);
+    let id = hashsync::model::Uuid::from_u128(0x6d1e5c0a_4f3b_4b8e_9a61_0c0a5e1d2a01);
+    let mut config = ChannelConfig::new(AD, AAD).with_source_connector_id(id);
     config.heartbeat_interval = Duration::from_secs(1800);
-    let mut channel = Channel::new(config, now);
+    let mut channel = Channel::new(config, now).unwrap();
     assert_eq!(channel.poll_timeout(), now + Duration::from_secs(1800));
     channel.handle_timeout(now + Duration::from_secs(1799));
+    assert!(!channel.poll_ping());
     assert!(channel.poll_event().is_none());
     channel.handle_timeout(now + Duration::from_secs(1800));
-    let event = channel.poll_event().unwrap();
-    assert_eq!(event.id(), 653);
-    let json = serde_json::to_value(&event).unwrap();
-    assert_eq!(json["id"], 653);
-    assert_eq!(json["event"], "Heartbeat");
+    assert!(channel.poll_ping());
+    assert!(!channel.poll_ping(), "one ping per interval");
+    channel.handle_ping_result(Ok(()));
+    let events = drain(&mut channel);
+    let ids: Vec<_> = events.iter().map(Event::entra_connect_id).collect();
+    assert_eq!(ids, vec![Some(653), Some(654)]);
+    let json = serde_json::to_value(&events[1]).unwrap();
+    assert_eq!(json["id"], 654);
+    assert_eq!(json["kind"], "PingCompleted");
     assert_eq!(json["connector"], AD);
+    assert_eq!(json["connector_id"], "6d1e5c0a-4f3b-4b8e-9a61-0c0a5e1d2a01");
     assert_eq!(channel.poll_timeout(), now + Duration::from_secs(3600));
+    // A failed ping is 655.
+    channel.handle_timeout(now + Duration::from_secs(3600));
+    assert!(channel.poll_ping());
+    channel.handle_ping_result(Err("target unreachable"));
+    let ids: Vec<_> = drain(&mut channel)
+        .iter()
+        .map(Event::entra_connect_id)
+        .collect();
+    assert_eq!(ids, vec![Some(653), Some(655)]);
 }
 
 #[test]
@@ -245,7 +282,7 @@ fn retries_back_off_exponentially_with_seeded_jitter() {
         let now = Instant::now();
         let mut config = ChannelConfig::new(AD, AAD);
         config.seed = seed;
-        let mut channel = Channel::new(config, now);
+        let mut channel = Channel::new(config, now).unwrap();
         let p = channel.begin_partition(partition(), ReadMode::Incremental);
         channel.handle_source_item(p, account(1, 1)).unwrap();
         let mut t = now;

@@ -9,13 +9,14 @@ use hashsync::sync::{
 use hashsync::{EncryptionType, NtHash, Password};
 use sync_support::*;
 
-fn key_hex(update: &hashsync::sync::CredentialUpdate, etype: EncryptionType) -> String {
-    let keys = plaintext_keys(update);
-    keys.iter()
-        .find(|k| k.etype() == etype)
-        .unwrap()
-        .to_hex()
-        .to_string()
+const CONNECTOR_ID: hashsync::model::Uuid =
+    hashsync::model::Uuid::from_u128(0x6d1e5c0a_4f3b_4b8e_9a61_0c0a5e1d2a01);
+
+/// A channel to a tenant with Domain Services, so legacy credentials travel.
+fn channel_config() -> ChannelConfig {
+    ChannelConfig::new(AD, AAD)
+        .with_source_connector_id(CONNECTOR_ID)
+        .with_domain_services(Some(hashsync::model::ManagedDomainSettings::default()))
 }
 
 #[test]
@@ -41,7 +42,7 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
     );
     driver.set_threads(2);
     driver
-        .start_channel(ChannelConfig::new(AD, AAD), source.clone(), false)
+        .start_channel(channel_config(), source.clone(), false)
         .unwrap();
     assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
 
@@ -63,11 +64,11 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
             v.id
         );
         assert_eq!(
-            key_hex(update, EncryptionType::AES256_CTS_HMAC_SHA1_96),
+            key_hex(update, EncryptionType::AES256_CTS_HMAC_SHA1_96).unwrap(),
             v.aes256_hex
         );
         assert_eq!(
-            key_hex(update, EncryptionType::AES128_CTS_HMAC_SHA1_96),
+            key_hex(update, EncryptionType::AES128_CTS_HMAC_SHA1_96).unwrap(),
             v.aes128_hex
         );
         let nt = NtHash::from_hex(&v.nt_hash_hex).unwrap();
@@ -85,10 +86,32 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
         cursors.get(AD, partition().dn()).unwrap().as_bytes(),
         format!("U:{high}").as_bytes()
     );
-    let ids = recorder.ids();
-    for id in [617, 618, 620, 622, 650, 651, 654, 656, 657] {
-        assert!(ids.contains(&id), "event {id} missing: {ids:?}");
-    }
+    // The Entra Connect events of a full sync, exactly (DESIGN.md 1).
+    let ids: std::collections::BTreeSet<u16> = recorder.ids().into_iter().collect();
+    assert_eq!(
+        ids,
+        [617, 618, 622, 623, 650, 651, 656, 657]
+            .into_iter()
+            .collect(),
+        "no 620 without no-retry objects, no ping in a busy run"
+    );
+    assert_eq!(
+        recorder.count(656),
+        vectors.len(),
+        "one request per account sent"
+    );
+    assert_eq!(recorder.count(657), vectors.len());
+    assert_eq!((recorder.count(622), recorder.count(623)), (1, 1));
+    assert!(
+        recorder
+            .events
+            .iter()
+            .all(|e| e.connector() == AD && e.connector_id() == CONNECTOR_ID)
+    );
+    // 617 first, the forest's 623 after the domain's 622.
+    assert_eq!(recorder.ids().first(), Some(&617));
+    let position = |id| recorder.ids().iter().position(|i| *i == id).unwrap();
+    assert!(position(622) < position(623));
     assert!(recorder.events.iter().any(|e| matches!(
         e,
         Event::DomainFullSyncCompleted { read, synced, .. } if *read == vectors.len() as u64 && *synced == vectors.len() as u64
@@ -118,7 +141,7 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
         &mut recorder,
     );
     driver
-        .start_channel(ChannelConfig::new(AD, AAD), source, false)
+        .start_channel(channel_config(), source, false)
         .unwrap();
     assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
     drop(driver);
@@ -131,9 +154,10 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
     // The salt is still the UPN-based one AD uses for vector 1.
     let salt = &plaintext(update).kerberos.as_ref().unwrap().salt;
     assert_eq!(hex::encode(salt.as_bytes()), vectors[0].salt_hex);
-    assert!(
-        !recorder.ids().contains(&617),
+    let ids: std::collections::BTreeSet<u16> = recorder.ids().into_iter().collect();
+    assert_eq!(
+        ids,
+        [650, 651, 656, 657].into_iter().collect(),
         "incremental is not a full sync"
     );
-    assert!(recorder.ids().contains(&654));
 }

@@ -49,6 +49,10 @@ fn snapshot_loads_and_jsonl_lines_have_the_contract_fields() {
     let v = &user_vectors()[0];
     let snapshot = Snapshot::from_json(&snapshot_json().to_string()).unwrap();
     assert!(snapshot.tenant.sync_ntlm_passwords);
+    // Left out, the newer tenant booleans default to true.
+    assert!(snapshot.tenant.password_hash_sync);
+    assert!(snapshot.tenant.domain_services);
+    assert!(snapshot.tenant.sync_kerberos_passwords);
     let forest = &snapshot.forests[0];
     assert_eq!(forest.partition.dn(), "DC=onprem,DC=contoso,DC=com");
     let mut out = Vec::new();
@@ -59,7 +63,11 @@ fn snapshot_loads_and_jsonl_lines_have_the_contract_fields() {
         (),
     );
     driver
-        .start_channel(ChannelConfig::new(AD, AAD), forest.source(), false)
+        .start_channel(
+            ChannelConfig::new(AD, AAD).with_domain_services(Some(Default::default())),
+            forest.source(),
+            false,
+        )
         .unwrap();
     driver.run_cycle().unwrap();
     forest.apply_changes().unwrap();
@@ -77,12 +85,15 @@ fn snapshot_loads_and_jsonl_lines_have_the_contract_fields() {
     assert_eq!(
         keys,
         [
+            "change_date",
+            "cloud_anchor",
             "force_change_on_logon",
             "kerberos_keys",
             "nt_hash",
             "org_id",
             "sAMAccountName",
             "salt",
+            "salt_hex",
             "source_anchor",
             "source_connector",
             "target",
@@ -96,7 +107,17 @@ fn snapshot_loads_and_jsonl_lines_have_the_contract_fields() {
     assert_eq!(first["sAMAccountName"], v.sam.as_str());
     assert_eq!(first["usn"], 10);
     assert_eq!(first["nt_hash"], v.nt_hash_hex.as_str());
-    assert_eq!(first["salt"], v.salt_hex.as_str());
+    assert_eq!(first["salt_hex"], v.salt_hex.as_str());
+    let salt_text = String::from_utf8(hex::decode(&v.salt_hex).unwrap()).unwrap();
+    assert_eq!(
+        first["salt"],
+        salt_text.as_str(),
+        "the salt as text, as derive prints it"
+    );
+    // pwdLastSet 133500000000000000 (FILETIME); Python:
+    // datetime.fromtimestamp((133500000000000000 - 116444736000000000) // 10**7, timezone.utc)
+    assert_eq!(first["change_date"], "2024-01-17T21:20:00.000Z");
+    assert!(first["cloud_anchor"].is_null());
     assert_eq!(first["kerberos_keys"][0]["etype"], 18);
     assert_eq!(first["kerberos_keys"][0]["key"], v.aes256_hex.as_str());
     assert_eq!(first["kerberos_keys"][1]["etype"], 17);
@@ -336,11 +357,12 @@ fn one_driver_runs_two_channels_into_one_target() {
             .filter(|d| d.source_connector == connector)
             .count()
     };
-    // Out of scope in the generator: every 97th from 1, 211th from 2, 389th
-    // from 5, the MSOL_ account (3) and the critical object (4).
+    // Out of scope in the generator: every 97th from 1, 211th from 2, the
+    // MSOL_ account (3) and the critical object (4); the PHSFiltered ones
+    // (389th from 5) are in, selective sync being off by default.
     let expected = |n: u64| {
         (0..n)
-            .filter(|i| !(i % 97 == 1 || i % 211 == 2 || i % 389 == 5 || *i == 3 || *i == 4))
+            .filter(|i| !(i % 97 == 1 || i % 211 == 2 || *i == 3 || *i == 4))
             .count()
     };
     assert_eq!(from("onprem.contoso.com"), expected(300));

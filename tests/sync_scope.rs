@@ -2,10 +2,11 @@
 
 mod sync_support;
 
+use hashsync::model::ManagedDomainSettings;
 use hashsync::sync::reference::{InMemorySource, InMemoryTransport};
 use hashsync::sync::{
     AccountCredentials, ChannelConfig, Driver, Event, InMemoryCursorStore, ScopeDecision,
-    ScopePolicy, SkipReason, SourceAccount, VirtualClock,
+    ScopePolicy, SelectivePasswordHashSync, SkipReason, SourceAccount, VirtualClock,
 };
 use hashsync::{NtHash, Password};
 use sync_support::*;
@@ -34,8 +35,9 @@ fn cases() -> Vec<(SourceAccount, Option<SkipReason>)> {
             Some(SkipReason::Disabled),
         ),
         (
+            // Selective password hash sync is opt-in: off by default.
             base(3, "filtered").tap(|a| a.admin_description = Some("PHSFiltered".into())),
-            Some(SkipReason::PhsFiltered),
+            None,
         ),
         (
             base(4, "MSOL_0a1b2c3d4e5f"),
@@ -61,8 +63,28 @@ fn cases() -> Vec<(SourceAccount, Option<SkipReason>)> {
             base(9, "described").tap(|a| a.admin_description = Some("User_Something".into())),
             None,
         ),
+        // The default sync rules' exclusions.
+        (base(12, ""), Some(SkipReason::NoSamAccountName)),
+        (base(13, "SUPPORT_388945a0"), Some(SkipReason::SupportAccount)),
+        (
+            base(14, "SystemMailbox{1f05a927-3be2-4fb9-aa03-b59fe3b56f4c}"),
+            Some(SkipReason::ExchangeSystemMailbox),
+        ),
+        (
+            base(15, "CAS_{8cc370d3-822a-4ab8-a926-bb94bd0641a9}"),
+            Some(SkipReason::ExchangeSystemMailbox),
+        ),
+        (
+            base(16, "conflicted").tap(|a| {
+                a.distinguished_name = "CN=conflicted\\0ACNF:5f7a3c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b,CN=Users,DC=onprem,DC=contoso,DC=com".into()
+            }),
+            Some(SkipReason::ReplicationConflict),
+        ),
     ]
 }
+
+/// How many of `cases()` are in scope by default.
+const IN_SCOPE_BY_DEFAULT: usize = 3;
 
 #[test]
 fn policy_applies_each_default_rule() {
@@ -87,13 +109,84 @@ fn policy_applies_each_default_rule() {
         }
     }
     // Case-insensitive where AD is.
-    let odd_case = base(10, "msol_abc").tap(|a| {
-        a.object_class = "User".into();
-        a.admin_description = Some("phsfiltered".into());
-    });
+    let odd_case = base(10, "msol_abc").tap(|a| a.object_class = "User".into());
     assert_eq!(
         policy.decide(&odd_case),
+        ScopeDecision::Skip(SkipReason::SyncServiceAccount)
+    );
+    let lower_conflict =
+        base(17, "c2").tap(|a| a.distinguished_name = "CN=c2\\0acnf:x,DC=x".into());
+    assert_eq!(
+        policy.decide(&lower_conflict),
+        ScopeDecision::Skip(SkipReason::ReplicationConflict)
+    );
+    let raw_conflict = base(18, "c3").tap(|a| a.distinguished_name = "CN=c3\nCNF:x,DC=x".into());
+    assert_eq!(
+        policy.decide(&raw_conflict),
+        ScopeDecision::Skip(SkipReason::ReplicationConflict)
+    );
+}
+
+#[test]
+fn selective_password_hash_sync_excludes_or_includes_by_admin_description() {
+    let filtered = base(1, "filtered").tap(|a| a.admin_description = Some("PHSFiltered".into()));
+    let included = base(2, "included").tap(|a| a.admin_description = Some("phsincluded".into()));
+    let plain = base(3, "plain");
+    let in_scope = ScopeDecision::Sync {
+        force_change_on_logon: false,
+    };
+
+    let mut exclude = ScopePolicy::default();
+    exclude.selective = SelectivePasswordHashSync::Exclude;
+    assert_eq!(
+        exclude.decide(&filtered),
         ScopeDecision::Skip(SkipReason::PhsFiltered)
+    );
+    assert_eq!(exclude.decide(&included), in_scope);
+    assert_eq!(exclude.decide(&plain), in_scope);
+
+    let mut include = ScopePolicy::default();
+    include.selective = SelectivePasswordHashSync::Include;
+    assert_eq!(
+        include.decide(&filtered),
+        ScopeDecision::Skip(SkipReason::NotPhsIncluded)
+    );
+    assert_eq!(include.decide(&included), in_scope);
+    assert_eq!(
+        include.decide(&plain),
+        ScopeDecision::Skip(SkipReason::NotPhsIncluded)
+    );
+    // The other rules still apply to included accounts.
+    let disabled = base(4, "dis").tap(|a| {
+        a.admin_description = Some("PHSIncluded".into());
+        a.user_account_control = 0x202;
+    });
+    assert_eq!(
+        include.decide(&disabled),
+        ScopeDecision::Skip(SkipReason::Disabled)
+    );
+
+    // Through the pipeline: only the included account travels.
+    let mut config = ChannelConfig::new(AD, AAD);
+    config.scope.selective = SelectivePasswordHashSync::Include;
+    let (transport, _) = sync(
+        vec![filtered.clone(), included.clone(), plain.clone()],
+        config,
+    );
+    assert_eq!(transport.len(), 1);
+    assert!(
+        transport
+            .get(AAD, &included.object_guid.source_anchor())
+            .is_some()
+    );
+    let mut config = ChannelConfig::new(AD, AAD);
+    config.scope.selective = SelectivePasswordHashSync::Exclude;
+    let (transport, _) = sync(vec![filtered.clone(), included, plain], config);
+    assert_eq!(transport.len(), 2);
+    assert!(
+        transport
+            .get(AAD, &filtered.object_guid.source_anchor())
+            .is_none()
     );
 }
 
@@ -122,7 +215,7 @@ fn rules_are_configurable() {
     let mut policy = ScopePolicy::default();
     policy.object_classes = vec!["user".into(), "inetOrgPerson".into()];
     policy.skip_disabled = false;
-    policy.filtered_admin_description = None;
+    policy.default_exclusions = false;
     policy.service_account_prefixes = vec![];
     policy.skip_critical_system_objects = false;
     policy.force_password_change_on_logon = false;
@@ -179,7 +272,7 @@ fn pipeline_sends_only_in_scope_accounts_and_reports_the_rest() {
             )));
         }
     }
-    assert_eq!(transport.len(), 2);
+    assert_eq!(transport.len(), IN_SCOPE_BY_DEFAULT);
 }
 
 #[test]
@@ -206,8 +299,11 @@ fn force_change_flag_travels_with_the_update() {
 fn without_ntlm_sync_the_nt_hash_is_random_but_org_id_comes_from_the_real_one() {
     let v = &user_vectors()[0];
     let real = NtHash::from_hex(&v.nt_hash_hex).unwrap();
-    let mut config = ChannelConfig::new(AD, AAD);
-    config.sync_ntlm_passwords = false;
+    let config = ChannelConfig::new(AD, AAD).with_domain_services(Some({
+        let mut settings = ManagedDomainSettings::default();
+        settings.sync_ntlm_passwords = false;
+        settings
+    }));
     let accounts = vec![cleartext_user(1, v, 1), cleartext_user(2, v, 2)];
     let (transport, _) = sync(accounts, config);
     let first = transport.get(AAD, &guid(1).source_anchor()).unwrap();
@@ -236,7 +332,8 @@ fn org_id_salt_is_fresh_per_update() {
     let a = transport.get(AAD, &guid(1).source_anchor()).unwrap();
     let b = transport.get(AAD, &guid(2).source_anchor()).unwrap();
     assert_ne!(a.org_id.salt(), b.org_id.salt());
-    assert_eq!(plaintext(a).nt_hash, plaintext(b).nt_hash);
+    let real = NtHash::from_hex(&v.nt_hash_hex).unwrap();
+    assert!(a.org_id.verify_nt_hash(&real) && b.org_id.verify_nt_hash(&real));
 }
 
 #[test]
@@ -263,19 +360,28 @@ fn overlong_cleartext_is_rejected_not_sent() {
 }
 
 #[test]
-fn events_never_contain_secrets_and_carry_numeric_ids() {
+fn events_never_contain_secrets_and_carry_entra_connect_ids_or_null() {
     let vectors = user_vectors();
     let accounts = vectors
         .iter()
         .enumerate()
         .map(|(i, v)| cleartext_user(i as u32 + 1, v, i as u64 + 1))
         .collect();
-    let (transport, recorder) = sync(accounts, ChannelConfig::new(AD, AAD));
+    let config =
+        ChannelConfig::new(AD, AAD).with_domain_services(Some(ManagedDomainSettings::default()));
+    let (transport, recorder) = sync(accounts, config);
     let mut text = String::new();
     for event in &recorder.events {
         let json = serde_json::to_value(event).unwrap();
-        assert_eq!(json["id"].as_u64().unwrap(), u64::from(event.id()));
-        assert!((611..=659).contains(&event.id()));
+        match event.entra_connect_id() {
+            Some(id) => {
+                assert_eq!(json["id"].as_u64(), Some(u64::from(id)));
+                assert!((605..=657).contains(&id));
+            }
+            None => assert!(json["id"].is_null(), "{json}"),
+        }
+        assert_eq!(json["kind"], event.kind());
+        assert_eq!(json["connector"], AD);
         text.push_str(&json.to_string());
         text.push_str(&format!("{event:?}"));
     }

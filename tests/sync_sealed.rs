@@ -12,7 +12,8 @@ use hashsync::formats::envelope::{ManagedDomainCertificate, ManagedDomainKey};
 use hashsync::sync::reference::{InMemorySource, JsonLinesTransport};
 use hashsync::sync::{
     AccountCredentials, Batch, ChannelConfig, CredentialUpdate, Driver, InMemoryCursorStore,
-    ItemResult, SealingTransport, StoredHashes, SyncCredentialsChangeItem, Transport,
+    ItemResult, LegacySecrets, SealingTransport, StoredHashes, SyncCredentialsChangeItem,
+    Transport,
 };
 use hashsync::{NtHash, Password};
 use serde_json::Value;
@@ -125,7 +126,11 @@ impl Transport for Recording {
                 .extend_from_slice(format!("{update:?}").as_bytes());
             self.received
                 .extend_from_slice(update.org_id.encode().as_bytes());
-            let sealed = update.legacy.sealed().expect("sealed before the transport");
+            let sealed = update
+                .legacy
+                .as_ref()
+                .and_then(LegacySecrets::sealed)
+                .expect("sealed before the transport");
             self.received
                 .extend_from_slice(&sealed.windows_legacy_credentials);
             if let Some(s) = &sealed.windows_supplemental_credentials {
@@ -145,7 +150,8 @@ fn run<T: Transport>(
     let mut driver = Driver::new(transport, InMemoryCursorStore::new());
     driver
         .start_channel(
-            ChannelConfig::new(AD, AAD),
+            ChannelConfig::new(AD, AAD)
+                .with_domain_services(Some(hashsync::model::ManagedDomainSettings::default())),
             InMemorySource::new(directory),
             false,
         )
@@ -178,8 +184,18 @@ fn the_transport_receives_only_envelopes_that_open_to_the_vectors() {
             .iter()
             .find(|u| u.source_anchor == anchor)
             .unwrap();
-        assert!(update.legacy.plaintext().is_none());
-        let sealed = update.legacy.sealed().unwrap();
+        assert!(
+            update
+                .legacy
+                .as_ref()
+                .and_then(LegacySecrets::plaintext)
+                .is_none()
+        );
+        let sealed = update
+            .legacy
+            .as_ref()
+            .and_then(LegacySecrets::sealed)
+            .unwrap();
         assert_eq!(sealed.thumbprint().unwrap(), certificate().thumbprint());
         let opened = sealed.open(&key).unwrap();
         assert_eq!(opened.nt_hash.to_hex().as_str(), v.nt_hash_hex, "{}", v.sam);
@@ -333,7 +349,11 @@ fn an_account_without_kerberos_keys_seals_the_nt_hash_only() {
         &accounts,
     )
     .into_inner();
-    let sealed = recording.updates[0].legacy.sealed().unwrap();
+    let sealed = recording.updates[0]
+        .legacy
+        .as_ref()
+        .and_then(LegacySecrets::sealed)
+        .unwrap();
     assert_eq!(sealed.windows_supplemental_credentials, None);
     let opened = sealed.open(&key()).unwrap();
     assert_eq!(opened.nt_hash, nt);

@@ -6,6 +6,7 @@
 use std::convert::Infallible;
 
 use hashsync::formats::{HexCase, StoredCredentials as Supplemental};
+use hashsync::model::ManagedDomainSettings;
 use hashsync::sync::{
     AccountCredentials, Batch, ChangeSource, ChannelConfig, CredentialUpdate, Cursor, Driver,
     InMemoryCursorStore, ItemResult, ObjectGuid, Partition, SourceAccount, SourceItem,
@@ -109,7 +110,8 @@ fn run(source: RawSource, threads: usize) -> (Result<(), String>, Vec<Credential
             ChannelConfig::new(
                 "onprem.contoso.com",
                 "contoso.onmicrosoft.com - Microsoft Entra ID",
-            ),
+            )
+            .with_domain_services(Some(ManagedDomainSettings::default())),
             source,
             true,
         )
@@ -133,7 +135,7 @@ fn raw_attributes_are_parsed_on_the_hashing_threads_and_sent_as_stored() {
         for update in &updates {
             let i: u64 = update.sam_account_name["user".len()..].parse().unwrap();
             let expected = aes_keys(&password(i), &salt(i), Iterations::KERBEROS_DEFAULT);
-            let legacy = update.legacy.plaintext().unwrap();
+            let legacy = update.legacy.as_ref().unwrap().plaintext().unwrap();
             let kerberos = legacy.kerberos.as_ref().unwrap();
             assert_eq!(kerberos.salt, salt(i));
             assert!(kerberos.keys.contains(&expected.aes256), "user{i}");

@@ -47,16 +47,20 @@ impl ManagedDomain {
         let sealed = batch
             .seal_legacy(&self.certificate)
             .map_err(std::io::Error::other)?;
-        self.sealed += sealed.updates.len() as u64;
+        // Without Domain Services an update has no legacy credential to seal.
+        self.sealed += sealed.updates.iter().filter(|u| u.legacy.is_some()).count() as u64;
         if let Some(key) = &self.key {
             for (plain, sealed) in batch.updates.iter().zip(&sealed.updates) {
-                let opened = sealed
-                    .legacy
+                let Some(legacy) = &sealed.legacy else {
+                    continue;
+                };
+                let opened = legacy
                     .sealed()
                     .ok_or_else(|| std::io::Error::other("update left unsealed"))?
                     .open(key)
                     .map_err(std::io::Error::other)?;
-                if plain.legacy.plaintext() != Some(&opened) {
+                let plaintext = plain.legacy.as_ref().and_then(|l| l.plaintext());
+                if plaintext != Some(&opened) {
                     return Err(std::io::Error::other(format!(
                         "{}: the envelopes do not open to the update's credentials",
                         plain.sam_account_name

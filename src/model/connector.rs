@@ -15,6 +15,10 @@ use crate::model::{
     ParameterScope, Partition,
 };
 
+/// The identifier Entra Connect gives its Entra ID connector, the same on
+/// every server (`Get-ADSyncConnector` shows it).
+pub const ENTRA_ID_CONNECTOR_ID: Uuid = Uuid::from_u128(0xb891884f_051e_4a83_95af_2544101c9083);
+
 /// A connector's type, written in files by its wire name (`AD`, `WAAD`,
 /// `ECMA2`, `GLDAP`) and shown to admins by its display name.
 ///
@@ -74,6 +78,38 @@ impl ConnectorType {
     /// Whether this is the Entra ID connector type (`WAAD`).
     pub fn is_entra_id(self) -> bool {
         self == Self::Waad
+    }
+
+    /// The type as `Get-ADSyncConnector` shows it: `AD` for Active
+    /// Directory Domain Services; `Extensible2` for the connectors built on
+    /// the extensible connectivity framework (Entra ID, ECMA2, generic LDAP).
+    ///
+    /// ```
+    /// use hashsync::model::ConnectorType;
+    /// assert_eq!(ConnectorType::Ad.entra_connect_type(), "AD");
+    /// assert_eq!(ConnectorType::Waad.entra_connect_type(), "Extensible2");
+    /// assert_eq!(
+    ///     ConnectorType::Waad.subtype(),
+    ///     Some("Windows Azure Active Directory (Microsoft)")
+    /// );
+    /// ```
+    pub fn entra_connect_type(self) -> &'static str {
+        match self {
+            Self::Ad => "AD",
+            Self::Waad | Self::Ecma2 | Self::Gldap => "Extensible2",
+        }
+    }
+
+    /// The subtype `Get-ADSyncConnector` shows for an `Extensible2`
+    /// connector that Microsoft ships: `Windows Azure Active Directory
+    /// (Microsoft)` for the Entra ID connector, `Generic LDAP (Microsoft)`;
+    /// `None` for AD and for a third-party ECMA2 connector.
+    pub fn subtype(self) -> Option<&'static str> {
+        match self {
+            Self::Waad => Some("Windows Azure Active Directory (Microsoft)"),
+            Self::Gldap => Some("Generic LDAP (Microsoft)"),
+            Self::Ad | Self::Ecma2 => None,
+        }
     }
 }
 
@@ -156,9 +192,11 @@ pub struct Connector {
 }
 
 impl Connector {
-    /// A connector with a fresh random identifier, no partitions and empty
-    /// parameter collections. `forest_or_tenant` is the AD forest
-    /// (`onprem.contoso.com`) or the Entra tenant (`contoso.onmicrosoft.com`).
+    /// A connector with no partitions and empty parameter collections.
+    /// The Entra ID connector gets its fixed identifier
+    /// ([`ENTRA_ID_CONNECTOR_ID`]); any other a fresh random one.
+    /// `forest_or_tenant` is the AD forest (`onprem.contoso.com`) or the
+    /// Entra tenant (`contoso.onmicrosoft.com`).
     pub fn new(
         name: impl Into<String>,
         connector_type: ConnectorType,
@@ -171,7 +209,7 @@ impl Connector {
             });
         }
         Ok(Self {
-            identifier: Uuid::new_v4(),
+            identifier: default_identifier(connector_type),
             name,
             connector_type,
             forest_or_tenant: forest_or_tenant.into(),
@@ -183,6 +221,28 @@ impl Connector {
             capability_parameters: ParameterCollection::new(ParameterScope::ConnectorCapability),
             schema_parameters: ParameterCollection::new(ParameterScope::ConnectorSchema),
         })
+    }
+
+    /// The Entra ID connector as Entra Connect creates it: type `Extensible2`,
+    /// subtype `Windows Azure Active Directory (Microsoft)`, identifier
+    /// [`ENTRA_ID_CONNECTOR_ID`].
+    ///
+    /// ```
+    /// use hashsync::model::{Connector, ENTRA_ID_CONNECTOR_ID};
+    /// let aad = Connector::entra_id(
+    ///     "contoso.onmicrosoft.com - Microsoft Entra ID",
+    ///     "contoso.onmicrosoft.com",
+    /// )?;
+    /// assert_eq!(aad.identifier(), ENTRA_ID_CONNECTOR_ID);
+    /// assert_eq!(aad.identifier().to_string(), "b891884f-051e-4a83-95af-2544101c9083");
+    /// assert_eq!(aad.connector_type().entra_connect_type(), "Extensible2");
+    /// # Ok::<(), hashsync::ConfigError>(())
+    /// ```
+    pub fn entra_id(
+        name: impl Into<String>,
+        tenant: impl Into<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::new(name, ConnectorType::Waad, tenant)
     }
 
     /// Sets the identifier (Entra Connect's connector GUID).
@@ -352,6 +412,15 @@ impl Connector {
     }
 }
 
+/// The identifier a new connector of `connector_type` gets.
+fn default_identifier(connector_type: ConnectorType) -> Uuid {
+    if connector_type.is_entra_id() {
+        ENTRA_ID_CONNECTOR_ID
+    } else {
+        Uuid::new_v4()
+    }
+}
+
 /// How a connector is written.
 #[derive(Serialize)]
 struct ConnectorOut<'a> {
@@ -388,8 +457,8 @@ impl Serialize for Connector {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConnectorIn {
-    #[serde(default = "Uuid::new_v4")]
-    identifier: Uuid,
+    #[serde(default)]
+    identifier: Option<Uuid>,
     name: String,
     connector_type: ConnectorType,
     #[serde(default)]
@@ -410,8 +479,10 @@ impl ConnectorIn {
     /// Builds the connector; errors name the field at fault.
     pub(crate) fn build(self) -> Result<Connector, ConfigError> {
         let mut connector = Connector::new(self.name, self.connector_type, self.forest_or_tenant)
-            .map_err(|e| e.in_field("name"))?
-            .with_identifier(self.identifier);
+            .map_err(|e| e.in_field("name"))?;
+        if let Some(identifier) = self.identifier {
+            connector = connector.with_identifier(identifier);
+        }
         for (index, partition) in self.partitions.into_iter().enumerate() {
             if partition.dn().is_empty() {
                 return Err(ConfigError::Empty {

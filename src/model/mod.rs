@@ -55,7 +55,7 @@ mod service;
 mod tenant;
 
 pub use collection::ParameterCollection;
-pub use connector::{Connector, ConnectorType};
+pub use connector::{Connector, ConnectorType, ENTRA_ID_CONNECTOR_ID};
 pub use encrypted_string::EncryptedString;
 pub use global_settings::GlobalSettings;
 pub use parameter::{

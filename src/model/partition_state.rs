@@ -39,6 +39,45 @@ impl Timestamp {
     pub fn to_system_time(self) -> SystemTime {
         UNIX_EPOCH + Duration::from_millis(self.0)
     }
+
+    /// The time in RFC 3339 form, UTC, to the millisecond:
+    /// `2023-11-14T22:13:20.000Z`.
+    ///
+    /// ```
+    /// use hashsync::model::Timestamp;
+    /// let t = Timestamp::from_unix_millis(1_700_000_000_123);
+    /// assert_eq!(t.to_rfc3339(), "2023-11-14T22:13:20.123Z");
+    /// ```
+    pub fn to_rfc3339(self) -> String {
+        let millis = self.0 % 1000;
+        let seconds = self.0 / 1000;
+        let (hour, minute, second) = (seconds / 3600 % 24, seconds / 60 % 60, seconds % 60);
+        let (year, month, day) = civil_date(seconds / 86_400);
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millis:03}Z")
+    }
+}
+
+/// The proleptic Gregorian date `days` days after 1970-01-01, by counting
+/// 400-year eras of 146,097 days from 0000-03-01 (so that the leap day
+/// ends a year).
+fn civil_date(days: u64) -> (u64, u64, u64) {
+    // 719,468 days lie between 0000-03-01 and 1970-01-01.
+    let shifted = days + 719_468;
+    let era = shifted / 146_097;
+    let day_of_era = shifted % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    // Months counted from March, each 153 days per 5 months.
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = era * 400 + year_of_era + u64::from(month <= 2);
+    (year, month, day)
 }
 
 /// How a partition's last password-sync cycle went, numbered as Entra
@@ -161,5 +200,23 @@ impl PartitionSyncState {
             self.last_successful_cycle_end = Some(now);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Timestamp;
+
+    // Expected values from Python: datetime.fromtimestamp(ms / 1000, timezone.utc).
+    #[test]
+    fn rfc3339_matches_python_across_leap_days_and_centuries() {
+        for (millis, expected) in [
+            (0, "1970-01-01T00:00:00.000Z"),
+            (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+            (4_107_542_399_999, "2100-02-28T23:59:59.999Z"),
+            (1_709_210_096_789, "2024-02-29T12:34:56.789Z"),
+        ] {
+            assert_eq!(Timestamp::from_unix_millis(millis).to_rfc3339(), expected);
+        }
     }
 }

@@ -45,7 +45,7 @@ struct PartitionStateEntry {
 /// `EncryptedString` parameter values are left out, and a host keeps them
 /// with [`export_secrets`](Self::export_secrets) and
 /// [`import_secrets`](Self::import_secrets). Loading checks every rule the
-/// operations check (except staging mode) and names the field at fault.
+/// operations check and names the field at fault.
 ///
 /// ```
 /// use hashsync::model::{ChannelEvent, Connector, ConnectorType, SyncConfiguration};
@@ -212,8 +212,9 @@ impl SyncConfiguration {
     ///
     /// Refuses, in this order: an unknown source, a source that is not an
     /// AD connector, an unknown target, a target that is not the Entra ID
-    /// connector, and staging mode (checked before any change, so the
-    /// tutorial's disable-then-enable never stops halfway).
+    /// connector. Staging mode does not refuse it: the configuration is
+    /// saved, and password sync stays suspended until the server leaves
+    /// staging mode.
     ///
     /// Enabling a disabled (or new) channel starts it: its generation grows
     /// by one and a [`ChannelEvent::Started`] is queued. Enabling an enabled
@@ -229,9 +230,6 @@ impl SyncConfiguration {
     ) -> Result<&PasswordSyncConfiguration, ConfigError> {
         let source_index = self.check_source(source)?;
         self.check_target(target)?;
-        if self.staging_mode() {
-            return Err(ConfigError::StagingModeOn);
-        }
         let force_full_password_sync = self.connectors[source_index].force_full_password_sync();
         let index = match self
             .password_sync
@@ -274,8 +272,7 @@ impl SyncConfiguration {
     /// Removes the password-sync configuration of `source`, returning it:
     /// `Remove-ADSyncAADPasswordSyncConfiguration -SourceConnector`. Queues
     /// [`ChannelEvent::Removed`] if there was one. Refuses an unknown
-    /// connector and one that is not an AD connector; allowed in staging
-    /// mode, since it starts nothing.
+    /// connector and one that is not an AD connector.
     pub fn remove_password_sync(
         &mut self,
         source: &str,

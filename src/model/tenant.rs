@@ -39,7 +39,7 @@ pub struct CompanyFeatures {
 
 /// The Domain Services managed domain's settings.
 ///
-/// Both default to `true`, as a new managed domain is created.
+/// All default to `true`, as a new managed domain is created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -48,9 +48,15 @@ pub struct ManagedDomainSettings {
     /// hash is sent instead, so NTLM sign-in fails on the managed domain.
     #[serde(default = "enabled_by_default")]
     pub sync_ntlm_passwords: bool,
-    /// Sync the Kerberos keys (`SyncKerberosPasswords`).
+    /// Sync the Kerberos keys (`SyncKerberosPasswords`). When off, no
+    /// Kerberos key is sent.
     #[serde(default = "enabled_by_default")]
     pub sync_kerberos_passwords: bool,
+    /// Sync on-premises passwords at all (`SyncOnPremPasswords`). When off,
+    /// no legacy credential (NT hash, Kerberos keys) is sent; the OrgId
+    /// hash still is.
+    #[serde(default = "enabled_by_default")]
+    pub sync_on_prem_passwords: bool,
 }
 
 fn enabled_by_default() -> bool {
@@ -62,6 +68,7 @@ impl Default for ManagedDomainSettings {
         Self {
             sync_ntlm_passwords: true,
             sync_kerberos_passwords: true,
+            sync_on_prem_passwords: true,
         }
     }
 }

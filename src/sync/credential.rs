@@ -14,6 +14,7 @@ use base64::Engine as _;
 
 use crate::crypto::{Iterations, Salt};
 use crate::error::{AccountError, Result};
+use crate::model::{ManagedDomainSettings, Timestamp};
 use crate::secret::{KerberosKey, NtHash, OrgIdHash, Password};
 
 use super::stored_attributes::StoredAttributes;
@@ -212,6 +213,8 @@ pub struct SourceAccount {
     pub is_critical_system_object: bool,
     /// The USN of the change that produced this read.
     pub usn: u64,
+    /// The account's cloud anchor in Entra ID, when the host knows it.
+    pub cloud_anchor: Option<String>,
     /// The password, cleartext or as stored.
     pub credentials: AccountCredentials,
 }
@@ -236,8 +239,21 @@ impl SourceAccount {
             admin_description: None,
             is_critical_system_object: false,
             usn: 0,
+            cloud_anchor: None,
             credentials,
         }
+    }
+
+    /// When the password changed: `pwdLastSet` as a time, or `None` when it
+    /// names none (0, "must change at next logon", or a FILETIME before
+    /// 1970).
+    pub fn change_date(&self) -> Option<Timestamp> {
+        // FILETIME counts 100 ns ticks since 1601-01-01; the Unix epoch is
+        // 11,644,473,600 seconds later.
+        const UNIX_EPOCH_TICKS: i64 = 116_444_736_000_000_000;
+        let ticks = self.pwd_last_set.checked_sub(UNIX_EPOCH_TICKS)?;
+        let millis = u64::try_from(ticks / 10_000).ok()?;
+        (ticks > 0).then(|| Timestamp::from_unix_millis(millis))
     }
 
     /// Sets `distinguishedName`.
@@ -287,6 +303,12 @@ impl SourceAccount {
         self.usn = usn;
         self
     }
+
+    /// Sets the account's cloud anchor in Entra ID.
+    pub fn with_cloud_anchor(mut self, cloud_anchor: impl Into<String>) -> Self {
+        self.cloud_anchor = Some(cloud_anchor.into());
+        self
+    }
 }
 
 /// The legacy credentials Domain Services needs.
@@ -295,7 +317,8 @@ impl SourceAccount {
 pub struct LegacyCredentials {
     /// The NT hash sent (random when the managed domain does not sync NTLM passwords).
     pub nt_hash: NtHash,
-    /// The Kerberos keys with their salt, if any.
+    /// The Kerberos keys with their salt, if any (none when the managed
+    /// domain does not sync Kerberos passwords).
     pub kerberos: Option<StoredKerberosKeys>,
 }
 
@@ -347,6 +370,11 @@ impl LegacySecrets {
 pub struct CredentialUpdate {
     /// The source anchor (ImmutableId): base64 of the `objectGUID` bytes.
     pub source_anchor: String,
+    /// The account's cloud anchor in Entra ID, when the source knew it.
+    pub cloud_anchor: Option<String>,
+    /// When the password changed (`pwdLastSet`), or when the update was
+    /// prepared if the account names no time.
+    pub change_date: Timestamp,
     /// `distinguishedName`, for logs.
     pub distinguished_name: String,
     /// `sAMAccountName`, for logs.
@@ -356,8 +384,10 @@ pub struct CredentialUpdate {
     /// What Entra ID stores: the OrgId hash of the real NT hash, fresh salt.
     pub org_id: OrgIdHash,
     /// NT hash and Kerberos keys for Domain Services, in the clear or
-    /// sealed.
-    pub legacy: LegacySecrets,
+    /// sealed: only when the tenant has Domain Services (and its
+    /// SyncOnPremPasswords is on); otherwise the update carries the OrgId
+    /// hash alone.
+    pub legacy: Option<LegacySecrets>,
     /// The user must change the password at next logon.
     pub force_change_on_logon: bool,
 }
@@ -382,9 +412,11 @@ pub struct UpdateRequest {
     pub(crate) distinguished_name: String,
     pub(crate) sam_account_name: String,
     pub(crate) usn: u64,
+    pub(crate) change_date: Option<Timestamp>,
+    pub(crate) cloud_anchor: Option<String>,
     pub(crate) credentials: RequestCredentials,
     pub(crate) force_change_on_logon: bool,
-    pub(crate) send_real_nt_hash: bool,
+    pub(crate) domain_services: Option<ManagedDomainSettings>,
     pub(crate) org_id_iterations: Iterations,
 }
 
@@ -409,10 +441,11 @@ impl UpdateRequest {
         &self.distinguished_name
     }
 
-    /// Derives what the request needs (cleartext: NT hash and AES keys),
-    /// computes the OrgId hash from the real NT hash with a fresh random
-    /// salt, and replaces the legacy NT hash with a random one when the
-    /// managed domain does not sync NTLM passwords.
+    /// Derives what the request needs (cleartext: the NT hash, and the AES
+    /// keys when Kerberos keys are sent), computes the OrgId hash from the
+    /// real NT hash with a fresh random salt, and adds the legacy
+    /// credentials the tenant's Domain Services settings ask for (a random
+    /// NT hash when it does not sync NTLM passwords).
     ///
     /// Fails only when the operating system's random source fails. To
     /// prepare many at once (SIMD lanes, all cores), use
@@ -423,24 +456,44 @@ impl UpdateRequest {
             .ok_or(crate::Error::RandomSource)
     }
 
+    /// The Domain Services settings when legacy credentials are sent.
+    fn legacy_settings(&self) -> Option<ManagedDomainSettings> {
+        self.domain_services
+            .filter(|settings| settings.sync_on_prem_passwords)
+    }
+
+    fn wants_kerberos(&self) -> bool {
+        self.legacy_settings()
+            .is_some_and(|settings| settings.sync_kerberos_passwords)
+    }
+
     fn assemble(
         &self,
         real_nt_hash: NtHash,
         kerberos: Option<StoredKerberosKeys>,
         org_id: OrgIdHash,
+        prepared_at: Timestamp,
     ) -> Result<CredentialUpdate> {
-        let nt_hash = if self.send_real_nt_hash {
-            real_nt_hash
-        } else {
-            random_nt_hash()?
+        let legacy = match self.legacy_settings() {
+            None => None,
+            Some(settings) => Some(LegacyCredentials {
+                nt_hash: if settings.sync_ntlm_passwords {
+                    real_nt_hash
+                } else {
+                    random_nt_hash()?
+                },
+                kerberos: kerberos.filter(|_| settings.sync_kerberos_passwords),
+            }),
         };
         Ok(CredentialUpdate {
             source_anchor: self.object_guid.source_anchor(),
+            cloud_anchor: self.cloud_anchor.clone(),
+            change_date: self.change_date.unwrap_or(prepared_at),
             distinguished_name: self.distinguished_name.clone(),
             sam_account_name: self.sam_account_name.clone(),
             usn: self.usn,
             org_id,
-            legacy: LegacySecrets::Plaintext(LegacyCredentials { nt_hash, kerberos }),
+            legacy: legacy.map(LegacySecrets::Plaintext),
             force_change_on_logon: self.force_change_on_logon,
         })
     }
@@ -452,9 +505,11 @@ impl UpdateRequest {
 /// driver spreads chunks of a batch over cores). Results in input order.
 pub(crate) fn prepare_all(requests: &[&UpdateRequest]) -> Result<Vec<CredentialUpdate>> {
     use crate::crypto::bulk;
-    // Cleartext requests: NT hash + AES keys with the salt AD's rules gave.
+    // Cleartext requests that send Kerberos keys: NT hash + AES keys with
+    // the salt AD's rules gave; the others need the NT hash alone.
     let inputs: Vec<bulk::LegacyInput<'_>> = requests
         .iter()
+        .filter(|r| r.wants_kerberos())
         .filter_map(|r| match &r.credentials {
             RequestCredentials::Cleartext { password, salt } => Some(bulk::LegacyInput {
                 password,
@@ -468,6 +523,9 @@ pub(crate) fn prepare_all(requests: &[&UpdateRequest]) -> Result<Vec<CredentialU
     let mut parts = Vec::with_capacity(requests.len());
     for request in requests {
         parts.push(match &request.credentials {
+            RequestCredentials::Cleartext { password, .. } if !request.wants_kerberos() => {
+                (crate::crypto::nt_hash(password), None)
+            }
             RequestCredentials::Cleartext { salt, .. } => {
                 let keys = derived.next().ok_or(crate::Error::RandomSource)??;
                 let kerberos = StoredKerberosKeys {
@@ -501,12 +559,13 @@ pub(crate) fn prepare_all(requests: &[&UpdateRequest]) -> Result<Vec<CredentialU
         .collect();
     let org_ids = bulk::org_id_hashes_on_current_thread(&org_inputs);
     drop(org_inputs);
+    let prepared_at = Timestamp::from_system_time(std::time::SystemTime::now());
     requests
         .iter()
         .zip(parts)
         .zip(org_ids)
         .map(|((request, (nt_hash, kerberos)), org_id)| {
-            request.assemble(nt_hash, kerberos, org_id?)
+            request.assemble(nt_hash, kerberos, org_id?, prepared_at)
         })
         .collect()
 }
@@ -545,9 +604,15 @@ mod tests {
             distinguished_name: "CN=alice,DC=onprem,DC=contoso,DC=com".into(),
             sam_account_name: "alice".into(),
             usn: 42,
+            change_date: None,
+            cloud_anchor: None,
             credentials,
             force_change_on_logon: false,
-            send_real_nt_hash: true,
+            domain_services: Some(crate::model::ManagedDomainSettings {
+                sync_ntlm_passwords: true,
+                sync_kerberos_passwords: true,
+                sync_on_prem_passwords: true,
+            }),
             org_id_iterations: Iterations::new(3).unwrap(),
         }
     }
@@ -566,7 +631,7 @@ mod tests {
         let update = request(RequestCredentials::StoredAttributes(raw))
             .prepare()
             .unwrap();
-        let legacy = update.legacy.plaintext().unwrap();
+        let legacy = update.legacy.as_ref().unwrap().plaintext().unwrap();
         assert_eq!(legacy.nt_hash, nt);
         assert!(update.org_id.verify_nt_hash(&nt));
         let kerberos = legacy.kerberos.clone().unwrap();

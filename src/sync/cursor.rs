@@ -9,25 +9,53 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 
-/// An opaque source position (a DirSync cookie, a USN watermark, …).
+/// An opaque source position (a DirSync cookie, a USN watermark, …) and
+/// whether a full sync was under way when it was committed.
+///
+/// The mark is part of the durable state: a store must keep
+/// [`Cursor::in_full_sync`] beside the bytes, so that a full sync
+/// interrupted by a restart resumes as the same full sync (and reports its
+/// completion) rather than as an incremental one.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Cursor(Vec<u8>);
+pub struct Cursor {
+    bytes: Vec<u8>,
+    full_sync: bool,
+}
 
 impl Cursor {
-    /// A cursor from the source's bytes.
+    /// A cursor from the source's bytes (not in a full sync).
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Self(bytes.into())
+        Self {
+            bytes: bytes.into(),
+            full_sync: false,
+        }
     }
 
-    /// The bytes.
+    /// The same position, marked as inside a full sync or not.
+    pub fn with_full_sync(mut self, full_sync: bool) -> Self {
+        self.full_sync = full_sync;
+        self
+    }
+
+    /// The source's bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        &self.bytes
+    }
+
+    /// Whether a full sync was under way when this cursor was committed.
+    pub fn in_full_sync(&self) -> bool {
+        self.full_sync
     }
 }
 
 impl core::fmt::Debug for Cursor {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Cursor({:?})", String::from_utf8_lossy(&self.0))
+        let text = String::from_utf8_lossy(&self.bytes);
+        if self.full_sync {
+            write!(f, "Cursor({text:?}, full sync)")
+        } else {
+            write!(f, "Cursor({text:?})")
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 //! ```
 //! use std::sync::{Arc, Mutex};
 //! use hashsync::Password;
+//! use hashsync::model::ManagedDomainSettings;
 //! use hashsync::sync::reference::{InMemoryDirectory, InMemorySource, InMemoryTransport};
 //! use hashsync::sync::{
 //!     AccountCredentials, ChannelConfig, Driver, InMemoryCursorStore, ObjectGuid,
@@ -34,11 +35,15 @@
 //!
 //! let aad = "contoso.onmicrosoft.com - Microsoft Entra ID";
 //! let mut driver = Driver::new(InMemoryTransport::new(), InMemoryCursorStore::new());
-//! driver.start_channel(ChannelConfig::new("onprem.contoso.com", aad), source, false)?;
+//! // A tenant with Domain Services: legacy credentials go too.
+//! let config = ChannelConfig::new("onprem.contoso.com", aad)
+//!     .with_domain_services(Some(ManagedDomainSettings::default()));
+//! driver.start_channel(config, source, false)?;
 //! driver.run_cycle()?; // no saved cursor: a full sync
 //!
 //! let update = driver.transport().get(aad, "MyIRAFVEd2aImaq7zN3u/w==").expect("delivered");
-//! let legacy = update.legacy.plaintext().expect("not sealed: no certificate configured");
+//! let legacy = update.legacy.as_ref().expect("Domain Services");
+//! let legacy = legacy.plaintext().expect("not sealed: no certificate configured");
 //! assert_eq!(legacy.nt_hash.to_hex().as_str(), "cf3a5525ee9414229e66279623ed5c58");
 //! assert!(update.org_id.verify_password(&Password::new("Welcome1")));
 //! assert!(driver.cursors().get("onprem.contoso.com", partition.dn()).is_some());
@@ -66,13 +71,19 @@ pub use credential::{
     SourceAccount, StoredHashes, StoredKerberosKeys, UpdateRequest,
 };
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
-pub use driver::{Clock, Driver, Observer, RunOutcome, SystemClock, VirtualClock, prepare_batch};
+pub use driver::{
+    CYCLE_INTERVAL, Clock, Driver, Observer, PartitionSyncRecord, RunOutcome, StopHandle,
+    SystemClock, VirtualClock, prepare_batch,
+};
 pub use engine::{
-    Backoff, Channel, ChannelConfig, ChannelError, MAX_BATCH_SIZE, OutgoingBatch, PartitionHandle,
-    PartitionStatus, ReadMode, StatusChange,
+    Backoff, Channel, ChannelConfig, ChannelConfigError, ChannelError, DEFAULT_RETRY_QUEUE_LIMIT,
+    MAX_BATCH_SIZE, OutgoingBatch, PartitionHandle, PartitionStatus, ReadMode, StatusChange,
 };
 pub use event::{Event, FullSyncReason, ItemOutcome};
-pub use scope::{ScopeDecision, ScopePolicy, SkipReason, UF_ACCOUNTDISABLE};
+pub use scope::{
+    PHS_FILTERED, PHS_INCLUDED, ScopeDecision, ScopePolicy, SelectivePasswordHashSync, SkipReason,
+    UF_ACCOUNTDISABLE,
+};
 #[cfg(feature = "domain-services")]
 pub use sealed::{
     SealedLegacyCredentials, SealingError, SealingTransport, SyncCredentialsChangeItem,

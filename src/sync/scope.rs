@@ -8,6 +8,25 @@ use super::credential::SourceAccount;
 /// `userAccountControl`: the account is disabled.
 pub const UF_ACCOUNTDISABLE: u32 = 0x0002;
 
+/// Selective password hash sync, by `adminDescription` (off by default,
+/// as in Entra Connect, where an admin opts in by editing sync rules).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SelectivePasswordHashSync {
+    /// Every account the other rules keep is synced.
+    #[default]
+    Off,
+    /// Accounts whose `adminDescription` is `PHSFiltered` are left out.
+    Exclude,
+    /// Only accounts whose `adminDescription` is `PHSIncluded` are synced.
+    Include,
+}
+
+/// The `adminDescription` value selective sync excludes.
+pub const PHS_FILTERED: &str = "PHSFiltered";
+/// The `adminDescription` value selective sync's include mode keeps.
+pub const PHS_INCLUDED: &str = "PHSIncluded";
+
 /// The scope rules. [`ScopePolicy::default`] is Entra Connect's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -16,9 +35,13 @@ pub struct ScopePolicy {
     pub object_classes: Vec<String>,
     /// Skip disabled accounts (`userAccountControl` bit 2). Default: on.
     pub skip_disabled: bool,
-    /// Skip accounts whose `adminDescription` equals this (case-insensitive).
-    /// Default: `PHSFiltered`.
-    pub filtered_admin_description: Option<String>,
+    /// Selective password hash sync. Default: off.
+    pub selective: SelectivePasswordHashSync,
+    /// The default sync rules' exclusions: no `sAMAccountName`,
+    /// `SUPPORT_388945a0`, Exchange system mailboxes (`SystemMailbox{`,
+    /// `CAS_` prefixes), replication conflict objects (`\0ACNF:` in the
+    /// name). Default: on.
+    pub default_exclusions: bool,
     /// `sAMAccountName` prefixes of the sync service's own accounts
     /// (case-insensitive). Default: `MSOL_`, `AAD_`.
     pub service_account_prefixes: Vec<String>,
@@ -35,7 +58,8 @@ impl Default for ScopePolicy {
         Self {
             object_classes: vec!["user".to_owned()],
             skip_disabled: true,
-            filtered_admin_description: Some("PHSFiltered".to_owned()),
+            selective: SelectivePasswordHashSync::Off,
+            default_exclusions: true,
             service_account_prefixes: vec!["MSOL_".to_owned(), "AAD_".to_owned()],
             skip_critical_system_objects: true,
             force_password_change_on_logon: false,
@@ -51,8 +75,20 @@ pub enum SkipReason {
     ObjectClass,
     /// Disabled (`userAccountControl` bit 2).
     Disabled,
-    /// `adminDescription` asks for it to be filtered.
+    /// Selective sync (exclude mode): `adminDescription` is `PHSFiltered`.
     PhsFiltered,
+    /// Selective sync (include mode): `adminDescription` is not `PHSIncluded`.
+    NotPhsIncluded,
+    /// No `sAMAccountName` (a default rule's exclusion).
+    NoSamAccountName,
+    /// `SUPPORT_388945a0`, the remote assistance account (a default rule's exclusion).
+    SupportAccount,
+    /// An Exchange system mailbox, `SystemMailbox{…}` or `CAS_…` (a default
+    /// rule's exclusion).
+    ExchangeSystemMailbox,
+    /// A replication conflict object, `\0ACNF:` in its name (a default
+    /// rule's exclusion).
+    ReplicationConflict,
     /// One of the sync service's own accounts (`MSOL_`, `AAD_`).
     SyncServiceAccount,
     /// A critical system object.
@@ -89,13 +125,13 @@ impl ScopePolicy {
         if self.skip_disabled && account.user_account_control & UF_ACCOUNTDISABLE != 0 {
             return ScopeDecision::Skip(SkipReason::Disabled);
         }
-        let filtered = self
-            .filtered_admin_description
-            .as_ref()
-            .zip(account.admin_description.as_ref())
-            .is_some_and(|(filtered, description)| filtered.eq_ignore_ascii_case(description));
-        if filtered {
-            return ScopeDecision::Skip(SkipReason::PhsFiltered);
+        if let Some(reason) = self.selective_skip(account) {
+            return ScopeDecision::Skip(reason);
+        }
+        if self.default_exclusions
+            && let Some(reason) = default_exclusion(account)
+        {
+            return ScopeDecision::Skip(reason);
         }
         if self
             .service_account_prefixes
@@ -115,6 +151,47 @@ impl ScopePolicy {
             force_change_on_logon: must_change,
         }
     }
+}
+
+impl ScopePolicy {
+    fn selective_skip(&self, account: &SourceAccount) -> Option<SkipReason> {
+        let is = |value: &str| {
+            account
+                .admin_description
+                .as_deref()
+                .is_some_and(|description| description.eq_ignore_ascii_case(value))
+        };
+        match self.selective {
+            SelectivePasswordHashSync::Off => None,
+            SelectivePasswordHashSync::Exclude => {
+                is(PHS_FILTERED).then_some(SkipReason::PhsFiltered)
+            }
+            SelectivePasswordHashSync::Include => {
+                (!is(PHS_INCLUDED)).then_some(SkipReason::NotPhsIncluded)
+            }
+        }
+    }
+}
+
+/// The exclusions of Entra Connect's default inbound rules.
+fn default_exclusion(account: &SourceAccount) -> Option<SkipReason> {
+    let sam = account.sam_account_name.as_str();
+    if sam.is_empty() {
+        return Some(SkipReason::NoSamAccountName);
+    }
+    if sam.eq_ignore_ascii_case("SUPPORT_388945a0") {
+        return Some(SkipReason::SupportAccount);
+    }
+    if starts_with_ignore_case(sam, "SystemMailbox{") || starts_with_ignore_case(sam, "CAS_") {
+        return Some(SkipReason::ExchangeSystemMailbox);
+    }
+    // A conflict object's RDN holds a line feed then "CNF:"; in a DN
+    // string the line feed is escaped as `\0A`.
+    let dn = account.distinguished_name.as_str();
+    if dn.contains("\nCNF:") || dn.to_ascii_lowercase().contains("\\0acnf:") {
+        return Some(SkipReason::ReplicationConflict);
+    }
+    None
 }
 
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {

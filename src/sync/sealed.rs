@@ -145,10 +145,10 @@ impl CredentialUpdate {
         &mut self,
         certificate: &ManagedDomainCertificate,
     ) -> Result<(), EnvelopeError> {
-        if let LegacySecrets::Plaintext(legacy) = &self.legacy {
+        if let Some(LegacySecrets::Plaintext(legacy)) = &self.legacy {
             let sealed = SealedLegacyCredentials::seal(legacy, certificate)?;
             // The plaintext is dropped here, and zeroized with it.
-            self.legacy = LegacySecrets::Sealed(sealed);
+            self.legacy = Some(LegacySecrets::Sealed(sealed));
         }
         Ok(())
     }
@@ -304,7 +304,8 @@ impl SyncCredentialsChangeItem {
         let org_id = update.org_id.encode();
         let mut item = Self::new(change_date, &update.source_anchor, org_id.as_str());
         item.force_password_change_on_logon = update.force_change_on_logon;
-        if let Some(sealed) = update.legacy.sealed() {
+        item.cloud_anchor = update.cloud_anchor.clone();
+        if let Some(sealed) = update.legacy.as_ref().and_then(LegacySecrets::sealed) {
             item.windows_legacy_credentials = Some(b64(&sealed.windows_legacy_credentials));
             item.windows_supplemental_credentials =
                 sealed.windows_supplemental_credentials.as_deref().map(b64);

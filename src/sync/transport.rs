@@ -38,6 +38,12 @@ pub trait Transport {
 
     /// Sends a batch; returns one result per update, in order.
     fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, Self::Error>;
+
+    /// The heartbeat: checks that the target answers (events 653/654, or
+    /// 655 on an error). The default answers at once.
+    fn ping(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -46,6 +52,10 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, Self::Error> {
         (**self).send(batch)
     }
+
+    fn ping(&mut self) -> Result<(), Self::Error> {
+        (**self).ping()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -53,5 +63,9 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 
     fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, Self::Error> {
         (**self).send(batch)
+    }
+
+    fn ping(&mut self) -> Result<(), Self::Error> {
+        (**self).ping()
     }
 }

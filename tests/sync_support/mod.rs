@@ -118,6 +118,24 @@ pub fn directory_with(accounts: Vec<SourceAccount>) -> Arc<Mutex<InMemoryDirecto
     Arc::new(Mutex::new(directory))
 }
 
+/// The hex of an update's Kerberos key of `etype`, if it carries one.
+pub fn key_hex(
+    update: &hashsync::sync::CredentialUpdate,
+    etype: hashsync::EncryptionType,
+) -> Option<String> {
+    let kerberos = update.legacy.as_ref()?.plaintext()?.kerberos.as_ref()?;
+    kerberos
+        .keys
+        .iter()
+        .find(|k| k.etype() == etype)
+        .map(|k| k.to_hex().to_string())
+}
+
+/// The hex of an update's AES256 key, if it carries one.
+pub fn aes256_hex(update: &hashsync::sync::CredentialUpdate) -> Option<String> {
+    key_hex(update, hashsync::EncryptionType::AES256_CTS_HMAC_SHA1_96)
+}
+
 /// Records events and status changes.
 #[derive(Default, Debug)]
 pub struct Recorder {
@@ -126,12 +144,23 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// The Entra Connect ids of the events, in order (crate-own events left out).
     pub fn ids(&self) -> Vec<u16> {
-        self.events.iter().map(Event::id).collect()
+        self.events
+            .iter()
+            .filter_map(Event::entra_connect_id)
+            .collect()
     }
 
     pub fn count(&self, id: u16) -> usize {
-        self.events.iter().filter(|e| e.id() == id).count()
+        self.events
+            .iter()
+            .filter(|e| e.entra_connect_id() == Some(id))
+            .count()
+    }
+
+    pub fn count_kind(&self, kind: &str) -> usize {
+        self.events.iter().filter(|e| e.kind() == kind).count()
     }
 }
 
@@ -149,6 +178,8 @@ impl Observer for Recorder {
 pub fn plaintext(update: &hashsync::sync::CredentialUpdate) -> &hashsync::sync::LegacyCredentials {
     update
         .legacy
+        .as_ref()
+        .expect("legacy credentials (a Domain Services tenant)")
         .plaintext()
         .expect("legacy credentials in the clear")
 }

@@ -42,7 +42,9 @@ pub struct FaultStats {
 
 /// Fails each item with the configured probabilities (drawn from a seeded
 /// generator, so runs repeat) and hands the rest to the inner transport,
-/// which therefore only ever sees accepted items.
+/// which therefore only ever sees accepted items. An inner answer of the
+/// wrong length is passed on with the wrong length (never padded), so the
+/// engine sees it. Pings go to the inner transport.
 #[derive(Debug)]
 pub struct FaultInjectingTransport<T> {
     inner: T,
@@ -90,6 +92,10 @@ impl<T: Transport> FaultInjectingTransport<T> {
 impl<T: Transport> Transport for FaultInjectingTransport<T> {
     type Error = T::Error;
 
+    fn ping(&mut self) -> Result<(), T::Error> {
+        self.inner.ping()
+    }
+
     fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, T::Error> {
         if !self.config.latency.is_zero() {
             std::thread::sleep(self.config.latency);
@@ -120,6 +126,20 @@ impl<T: Transport> Transport for FaultInjectingTransport<T> {
                 updates,
             };
             let inner = self.inner.send(&forwarded)?;
+            if inner.len() != indexes.len() {
+                // A short (or long) answer goes on as one, so that the
+                // engine's length check sees it: the unanswered items are
+                // left out, extra results kept.
+                let answered = inner.len().min(indexes.len());
+                for (&index, result) in indexes.iter().zip(&inner) {
+                    results[index] = *result;
+                }
+                for &index in indexes[answered..].iter().rev() {
+                    results.remove(index);
+                }
+                results.extend(inner.into_iter().skip(indexes.len()));
+                return Ok(results);
+            }
             for (index, result) in indexes.into_iter().zip(inner) {
                 results[index] = result;
             }

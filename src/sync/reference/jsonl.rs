@@ -1,9 +1,14 @@
 //! The JSON-lines transport: one object per accepted update.
 //!
 //! Each line is `{"target", "source_connector", "source_anchor",
-//! "sAMAccountName", "usn", "nt_hash", "salt", "kerberos_keys": [{"etype",
-//! "key"}], "org_id", "force_change_on_logon"}`, hex in lower case (`salt`
-//! is `null` when the account has no stored Kerberos keys).
+//! "cloud_anchor", "change_date", "sAMAccountName", "usn", "nt_hash",
+//! "salt", "salt_hex", "kerberos_keys": [{"etype", "key"}], "org_id",
+//! "force_change_on_logon"}`, hex in lower case. `"salt"` is the Kerberos
+//! salt as text (as the `derive` example prints it) and `"salt_hex"` its
+//! bytes (both `null` when the account has no stored Kerberos keys);
+//! `"change_date"` is RFC 3339. Without legacy credentials (a tenant
+//! without Domain Services) `"nt_hash"`, `"salt"` and `"salt_hex"` are
+//! `null` and `"kerberos_keys"` is empty: the OrgId hash alone.
 //!
 //! Built with [`JsonLinesTransport::sealed`] (the managed domain's
 //! certificate configured), every update is sealed before it is written:
@@ -28,12 +33,15 @@ struct DeliveryLine<'a> {
     target: &'a str,
     source_connector: &'a str,
     source_anchor: &'a str,
+    cloud_anchor: Option<&'a str>,
+    change_date: String,
     #[serde(rename = "sAMAccountName")]
     sam_account_name: &'a str,
     usn: u64,
     #[serde(serialize_with = "serialize_secret")]
     nt_hash: Option<zeroize::Zeroizing<String>>,
     salt: Option<String>,
+    salt_hex: Option<String>,
     kerberos_keys: Vec<KeyLine>,
     org_id: &'a str,
     force_change_on_logon: bool,
@@ -110,7 +118,7 @@ impl<W: Write> JsonLinesTransport<W> {
         let sealed_copy;
         #[cfg(feature = "domain-services")]
         let update = match (&self.certificate, &update.legacy) {
-            (Some(certificate), LegacySecrets::Plaintext(_)) => {
+            (Some(certificate), Some(LegacySecrets::Plaintext(_))) => {
                 let mut copy = update.clone();
                 copy.seal_legacy(certificate)
                     .map_err(std::io::Error::other)?;
@@ -124,10 +132,13 @@ impl<W: Write> JsonLinesTransport<W> {
             target: &batch.target_connector,
             source_connector: &batch.source_connector,
             source_anchor: &update.source_anchor,
+            cloud_anchor: update.cloud_anchor.as_deref(),
+            change_date: update.change_date.to_rfc3339(),
             sam_account_name: &update.sam_account_name,
             usn: update.usn,
             nt_hash: None,
             salt: None,
+            salt_hex: None,
             kerberos_keys: Vec::new(),
             org_id: &org_id,
             force_change_on_logon: update.force_change_on_logon,
@@ -135,10 +146,12 @@ impl<W: Write> JsonLinesTransport<W> {
             windows_supplemental_credentials: None,
         };
         match &update.legacy {
-            LegacySecrets::Plaintext(legacy) => {
+            None => {}
+            Some(LegacySecrets::Plaintext(legacy)) => {
                 let kerberos = legacy.kerberos.as_ref();
                 line.nt_hash = Some(legacy.nt_hash.to_hex());
-                line.salt = kerberos.map(|k| base16ct::lower::encode_string(k.salt.as_bytes()));
+                line.salt = kerberos.map(|k| k.salt.to_string_lossy());
+                line.salt_hex = kerberos.map(|k| base16ct::lower::encode_string(k.salt.as_bytes()));
                 line.kerberos_keys = kerberos
                     .map(|k| {
                         k.keys
@@ -152,7 +165,7 @@ impl<W: Write> JsonLinesTransport<W> {
                     .unwrap_or_default();
             }
             #[cfg(feature = "domain-services")]
-            LegacySecrets::Sealed(sealed) => {
+            Some(LegacySecrets::Sealed(sealed)) => {
                 use base64::Engine as _;
                 let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
                 line.windows_legacy_credentials = Some(b64(&sealed.windows_legacy_credentials));

@@ -1,7 +1,9 @@
 //! A directory snapshot in JSON: the example's `--directory FILE`.
 //!
 //! ```json
-//! {"tenant": {"force_password_change_on_logon": false, "sync_ntlm_passwords": true},
+//! {"tenant": {"force_password_change_on_logon": false, "sync_ntlm_passwords": true,
+//!             "password_hash_sync": true, "domain_services": true,
+//!             "sync_kerberos_passwords": true},
 //!  "forests": [{"connector": "onprem.contoso.com", "realm": "ONPREM.CONTOSO.COM",
 //!    "dns_domain": "onprem.contoso.com", "netbios_domain": "ONPREM",
 //!    "accounts": [{"object_guid": "…", "distinguished_name": "…", "object_class": "user",
@@ -11,6 +13,11 @@
 //!      "password": "…"}],
 //!    "changes": [{"usn": 13001, "object_guid": "…", "password": "…"}]}]}
 //! ```
+//!
+//! In `"tenant"`, `password_hash_sync` (the tenant's feature),
+//! `domain_services` (the tenant has a Domain Services managed domain, so
+//! legacy credentials are sent) and `sync_kerberos_passwords` may be left
+//! out; each defaults to `true`.
 //!
 //! An account carries either `password` (cleartext) or `unicodePwd_hex` +
 //! `supplementalCredentials_b64` (as AD stores them). `changes` are
@@ -32,13 +39,31 @@ use crate::sync::credential::{AccountCredentials, ObjectGuid, SourceAccount, Sto
 use super::memory::{InMemoryDirectory, InMemorySource, MemorySourceError};
 
 /// The tenant settings a snapshot carries.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SnapshotTenant {
     /// ForcePasswordChangeOnLogOn.
     pub force_password_change_on_logon: bool,
     /// Whether the managed domain syncs NTLM passwords.
     pub sync_ntlm_passwords: bool,
+    /// The tenant's password hash sync feature (default on).
+    pub password_hash_sync: bool,
+    /// Whether the tenant has Domain Services (default on).
+    pub domain_services: bool,
+    /// Whether the managed domain syncs Kerberos keys (default on).
+    pub sync_kerberos_passwords: bool,
+}
+
+impl Default for SnapshotTenant {
+    fn default() -> Self {
+        Self {
+            force_password_change_on_logon: false,
+            sync_ntlm_passwords: true,
+            password_hash_sync: true,
+            domain_services: true,
+            sync_kerberos_passwords: true,
+        }
+    }
 }
 
 /// A password change to apply after the full sync.
@@ -123,6 +148,9 @@ impl Snapshot {
                 "sync_ntlm_passwords",
                 "tenant.sync_ntlm_passwords",
             )?,
+            password_hash_sync: optional_bool(tenant, "password_hash_sync", "tenant")?,
+            domain_services: optional_bool(tenant, "domain_services", "tenant")?,
+            sync_kerberos_passwords: optional_bool(tenant, "sync_kerberos_passwords", "tenant")?,
         };
         let forests = field(root, "forests", "forests")?
             .as_array()
@@ -188,6 +216,20 @@ fn setting_bool(map: &Map<String, Value>, name: &str, path: &str) -> Result<bool
     field(map, name, path)?
         .as_bool()
         .ok_or_else(|| setting(path, "must be true or false"))
+}
+
+/// An optional boolean, `true` when absent.
+fn optional_bool(
+    map: &Map<String, Value>,
+    name: &str,
+    parent: &str,
+) -> Result<bool, SnapshotError> {
+    match map.get(name) {
+        None => Ok(true),
+        Some(value) => value
+            .as_bool()
+            .ok_or_else(|| setting(&format!("{parent}.{name}"), "must be true or false")),
+    }
 }
 
 fn setting_str<'a>(

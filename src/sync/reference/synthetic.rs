@@ -138,6 +138,7 @@ impl SyntheticSource {
             admin_description: (index % 389 == 5).then(|| "PHSFiltered".to_owned()),
             is_critical_system_object: index == 4,
             usn: changed.map_or(index + 1, |(usn, _)| usn),
+            cloud_anchor: None,
             credentials,
         }
     }

@@ -1,0 +1,87 @@
+//! `samba_sync`'s command-line contract, without a DC: help, bad flags,
+//! and an unreachable source (a typed one-line error naming the server and
+//! the operation, exit 1, nothing written to the state directory).
+
+use std::process::{Command, Output};
+
+#[path = "lab/example.rs"]
+mod example;
+
+use hashsync_samba::ldapi_url;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(example::samba_sync(false))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn help_exits_zero_and_names_every_flag() {
+    let output = run(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--source",
+        "--target",
+        "--state",
+        "--force-full-sync",
+        "--crash-after-batches",
+        "--events",
+    ] {
+        assert!(text.contains(flag), "{flag} in --help");
+    }
+}
+
+#[test]
+fn bad_flags_exit_two_with_one_line() {
+    let urls = [
+        "--source",
+        "ldapi://x",
+        "--target",
+        "ldapi://y",
+        "--state",
+        "/tmp/x",
+    ];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        urls.iter().chain(extra).copied().collect()
+    };
+    for args in [
+        vec!["--bogus"],
+        urls[2..].to_vec(),
+        with(&["--crash-after-batches", "0"]),
+        with(&["--crash-after-batches", "many"]),
+    ] {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn an_unreachable_source_is_exit_one_naming_server_and_operation() {
+    let dir = std::env::temp_dir().join(format!("samba-sync-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = dir.join("no such dc/ldapi");
+    let state = dir.join("state");
+    let url = ldapi_url(&socket);
+    let output = run(&[
+        "--source",
+        &url,
+        "--target",
+        &url,
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "{stderr}");
+    assert!(line.contains(&socket.display().to_string()), "{line}");
+    assert!(line.contains("rootDSE read"), "{line}");
+    assert!(output.stdout.is_empty(), "no summary on an error");
+    assert!(!state.exists(), "nothing saved before the source answered");
+    std::fs::remove_dir_all(dir).unwrap();
+}
