@@ -73,9 +73,9 @@ use hashsync::sync::reference::{
     MemorySourceError, NullTransport, Snapshot, SnapshotTenant, SyntheticSource,
 };
 use hashsync::sync::{
-    Batch, CYCLE_INTERVAL, ChangeSource, ChannelConfig, ChannelStart, Clock, Driver, Event, InMemoryCursorStore,
-    ItemOutcome, ItemResult, Observer, RunOutcome, SelectivePasswordHashSync, Transport,
-    VirtualClock,
+    Batch, CYCLE_INTERVAL, ChangeSource, ChannelConfig, ChannelStart, Clock, Driver, Event,
+    InMemoryCursorStore, ItemOutcome, ItemResult, Observer, RunOutcome, SelectivePasswordHashSync,
+    Transport, VirtualClock,
 };
 use hashsync::{ChannelEvent, ConfigError, DriverError, Password};
 
@@ -497,7 +497,9 @@ impl Observer for Progress {
             Event::DomainFullSyncFailed {
                 partition, reason, ..
             } => {
-                eprintln!("  domain {partition}: full sync attempt failed: {reason}; it goes on next cycle")
+                eprintln!(
+                    "  domain {partition}: full sync attempt failed: {reason}; it goes on next cycle"
+                )
             }
             Event::ForestFullSyncCompleted {
                 connector, domains, ..
@@ -660,7 +662,8 @@ impl Server<'_> {
                     let RunOutcome::Retrying { .. } = outcome else {
                         break outcome;
                     };
-                    if cycles == GIVE_UP_AFTER_CYCLES || without_progress == GIVE_UP_WITHOUT_PROGRESS
+                    if cycles == GIVE_UP_AFTER_CYCLES
+                        || without_progress == GIVE_UP_WITHOUT_PROGRESS
                     {
                         break outcome;
                     }
@@ -757,7 +760,10 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
                 synthetic_forest(0, AD_CONNECTOR, "onprem.contoso.com", users)?,
                 synthetic_forest(1, SECOND_AD_CONNECTOR, "fabrikam.com", users)?,
             ];
-            (tutorial_configuration(&forests, &SnapshotTenant::default())?, forests)
+            (
+                tutorial_configuration(&forests, &SnapshotTenant::default())?,
+                forests,
+            )
         }
     };
 

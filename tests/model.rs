@@ -1237,10 +1237,14 @@ fn the_entra_id_connector_has_its_fixed_identifier() {
     let aad = Connector::new(AAD, ConnectorType::Waad, "contoso.onmicrosoft.com").unwrap();
     assert_eq!(
         aad.identifier(),
-        "b891884f-051e-4a83-95af-2544101c9083".parse::<hashsync::model::Uuid>().unwrap()
+        "b891884f-051e-4a83-95af-2544101c9083"
+            .parse::<hashsync::model::Uuid>()
+            .unwrap()
     );
     assert_eq!(
-        Connector::entra_id(AAD, "contoso.onmicrosoft.com").unwrap().identifier(),
+        Connector::entra_id(AAD, "contoso.onmicrosoft.com")
+            .unwrap()
+            .identifier(),
         aad.identifier()
     );
     // A file without an identifier gets the fixed one for the Entra ID

@@ -9,12 +9,12 @@ use hashsync::model::{
     ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, PasswordSyncStatus,
     SyncConfiguration, Timestamp,
 };
+use hashsync::sync::Event;
 use hashsync::sync::reference::{InMemorySource, InMemoryTransport};
 use hashsync::sync::{
     ChannelConfig, ChannelStart, Cursor, CursorStore, Driver, InMemoryCursorStore, RunOutcome,
     VirtualClock, interrupt_running_cycles, record_partition_status,
 };
-use hashsync::sync::Event;
 use hashsync::{ConfigError, DriverError, Password};
 use sync_support::*;
 
@@ -164,8 +164,12 @@ fn tenant_without_password_hash_sync_runs_no_channel_and_says_so() {
     let mut cursors = InMemoryCursorStore::new();
     let mut transport = InMemoryTransport::new();
     let mut recorder = Recorder::default();
-    let mut driver =
-        Driver::with_clock(&mut transport, &mut cursors, VirtualClock::new(), &mut recorder);
+    let mut driver = Driver::with_clock(
+        &mut transport,
+        &mut cursors,
+        VirtualClock::new(),
+        &mut recorder,
+    );
     let channel = ChannelConfig::from_configuration(&config, AD)
         .unwrap()
         .unwrap();
@@ -180,7 +184,11 @@ fn tenant_without_password_hash_sync_runs_no_channel_and_says_so() {
         ),
         "{err:?}"
     );
-    assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled, "no channel");
+    assert_eq!(
+        driver.run_cycle().unwrap(),
+        RunOutcome::Settled,
+        "no channel"
+    );
     drop(driver);
     assert!(transport.log().is_empty(), "nothing delivered");
     let said = recorder.events.iter().find_map(|e| match e {
@@ -188,11 +196,16 @@ fn tenant_without_password_hash_sync_runs_no_channel_and_says_so() {
         _ => None,
     });
     let said = said.expect("an event says so");
-    assert!(said.contains("password hash sync is not activated for this company"), "{said}");
-    assert!(std::error::Error::source(&err)
-        .unwrap()
-        .to_string()
-        .contains("password hash sync is not activated for this company"));
+    assert!(
+        said.contains("password hash sync is not activated for this company"),
+        "{said}"
+    );
+    assert!(
+        std::error::Error::source(&err)
+            .unwrap()
+            .to_string()
+            .contains("password hash sync is not activated for this company")
+    );
     assert_eq!(flag(&config), None, "nothing consumed");
 }
 
@@ -216,7 +229,10 @@ fn staging_mode_keeps_the_configuration_and_the_pending_full_sync() {
     assert_eq!(cursors.get(AD, partition().dn()), Some(&Cursor::new("U:7")));
 
     // Leaving staging mode: the pending full sync runs and consumes the flag.
-    config.global_settings_mut().set_staging_mode(false).unwrap();
+    config
+        .global_settings_mut()
+        .set_staging_mode(false)
+        .unwrap();
     let live = run(&mut config, &mut cursors, source()).unwrap();
     assert_eq!(live.start, ChannelStart::Started { full_sync: true });
     assert_eq!(flag(&config).as_deref(), Some("0"));
@@ -269,13 +285,22 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
     // No Domain Services: the OrgId hash alone (Entra Connect's default).
     for (v, update) in deliveries_with(None) {
         assert!(update.legacy.is_none(), "{}: no legacy credential", v.id);
-        assert!(update.org_id.verify_password(&Password::new(&v.password)), "{}", v.id);
+        assert!(
+            update.org_id.verify_password(&Password::new(&v.password)),
+            "{}",
+            v.id
+        );
     }
     // Domain Services with its defaults: the vectors' NT hash and AES keys.
     for (v, update) in deliveries_with(Some(ManagedDomainSettings::default())) {
         let legacy = update.legacy.as_ref().expect("legacy credentials");
         assert_eq!(legacy.nt_hash.to_hex().as_str(), v.nt_hash_hex, "{}", v.id);
-        assert_eq!(aes256_hex(&update).as_deref(), Some(v.aes256_hex.as_str()), "{}", v.id);
+        assert_eq!(
+            aes256_hex(&update).as_deref(),
+            Some(v.aes256_hex.as_str()),
+            "{}",
+            v.id
+        );
     }
     // SyncNtlmPasswords off: a random NT hash, real Kerberos keys, OrgId of the real hash.
     let no_ntlm = {
@@ -286,8 +311,17 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
     for (v, update) in deliveries_with(Some(no_ntlm)) {
         let legacy = update.legacy.as_ref().expect("legacy credentials");
         assert_ne!(legacy.nt_hash.to_hex().as_str(), v.nt_hash_hex, "{}", v.id);
-        assert_eq!(aes256_hex(&update).as_deref(), Some(v.aes256_hex.as_str()), "{}", v.id);
-        assert!(update.org_id.verify_password(&Password::new(&v.password)), "{}", v.id);
+        assert_eq!(
+            aes256_hex(&update).as_deref(),
+            Some(v.aes256_hex.as_str()),
+            "{}",
+            v.id
+        );
+        assert!(
+            update.org_id.verify_password(&Password::new(&v.password)),
+            "{}",
+            v.id
+        );
     }
     // SyncKerberosPasswords off: the real NT hash, no Kerberos keys.
     let no_kerberos = {
@@ -308,7 +342,11 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
     };
     for (v, update) in deliveries_with(Some(no_on_prem)) {
         assert!(update.legacy.is_none(), "{}", v.id);
-        assert!(update.org_id.verify_password(&Password::new(&v.password)), "{}", v.id);
+        assert!(
+            update.org_id.verify_password(&Password::new(&v.password)),
+            "{}",
+            v.id
+        );
     }
 }
 
@@ -329,9 +367,15 @@ fn tenant_settings_reach_the_channel() {
         .unwrap()
         .unwrap();
     assert_eq!(channel.target_connector, AAD);
-    assert_eq!(channel.source_connector_id, config.connector(AD).unwrap().identifier());
+    assert_eq!(
+        channel.source_connector_id,
+        config.connector(AD).unwrap().identifier()
+    );
     assert!(!channel.scope.force_password_change_on_logon);
-    assert_eq!(channel.domain_services, None, "no Domain Services configured");
+    assert_eq!(
+        channel.domain_services, None,
+        "no Domain Services configured"
+    );
     config
         .tenant_mut()
         .company_features
@@ -374,13 +418,20 @@ fn the_driver_records_partition_sync_states() {
     driver.record_partition_states(&mut config).unwrap();
     drop(driver);
     assert_eq!(records.len(), 1);
-    assert_eq!(records[0].connector_id, config.connector(AD).unwrap().identifier());
+    assert_eq!(
+        records[0].connector_id,
+        config.connector(AD).unwrap().identifier()
+    );
     assert_eq!(records[0].partition, partition().dn());
     let state = config.partition_sync_state(AD, partition().dn()).unwrap();
     assert_eq!(state, records[0].state);
     assert_eq!(state.status, PasswordSyncStatus::Successful);
     let begun = Timestamp::from_unix_millis(1_700_000_000_000);
-    assert_eq!(state.last_cycle_start, Some(begun), "the virtual clock's time");
+    assert_eq!(
+        state.last_cycle_start,
+        Some(begun),
+        "the virtual clock's time"
+    );
     assert_eq!(state.last_successful_cycle_start, Some(begun));
     assert!(state.last_successful_cycle_end >= Some(begun));
 
@@ -426,14 +477,19 @@ fn the_driver_records_partition_sync_states() {
     assert_eq!(state.last_successful_cycle_start, Some(begun));
     // The helpers for hosts driving a channel by hand agree.
     let mut copy = config.clone();
-    assert_eq!(interrupt_running_cycles(&mut copy, AD, Timestamp::from_unix_millis(1)).unwrap(), 0);
+    assert_eq!(
+        interrupt_running_cycles(&mut copy, AD, Timestamp::from_unix_millis(1)).unwrap(),
+        0
+    );
     let change = hashsync::sync::StatusChange {
         partition: partition().dn().to_owned(),
         status: hashsync::sync::PartitionStatus::InProgress,
     };
     record_partition_status(&mut copy, AD, &change, Timestamp::from_unix_millis(9)).unwrap();
     assert_eq!(
-        copy.partition_sync_state(AD, partition().dn()).unwrap().status,
+        copy.partition_sync_state(AD, partition().dn())
+            .unwrap()
+            .status,
         PasswordSyncStatus::InProgress
     );
     drop(driver);

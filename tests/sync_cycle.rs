@@ -15,10 +15,10 @@ use hashsync::sync::reference::{
     MemorySourceError,
 };
 use hashsync::sync::{
-    Batch, CYCLE_INTERVAL, Channel, ChannelConfig, ChannelConfigError, Clock, Cursor,
-    CursorStore, Driver, Event, InMemoryCursorStore, ItemOutcome, ItemResult, Observer,
-    Partition, PartitionStatus, ReadMode, RunOutcome, SourceItem, StatusChange, StopHandle,
-    Transport, VirtualClock,
+    Batch, CYCLE_INTERVAL, Channel, ChannelConfig, ChannelConfigError, Clock, Cursor, CursorStore,
+    Driver, Event, InMemoryCursorStore, ItemOutcome, ItemResult, Observer, Partition,
+    PartitionStatus, ReadMode, RunOutcome, SourceItem, StatusChange, StopHandle, Transport,
+    VirtualClock,
 };
 use hashsync::{DriverError, Password};
 use sync_support::*;
@@ -123,8 +123,11 @@ impl Observer for ErrorRecorder {
 #[test]
 fn a_crashed_full_sync_resumes_as_the_same_full_sync_and_completes() {
     // One forest, two domains, 24 users each; a crash every 2 batches.
-    let second = Partition::new("DC=child,DC=onprem,DC=contoso,DC=com", "child.onprem.contoso.com")
-        .unwrap();
+    let second = Partition::new(
+        "DC=child,DC=onprem,DC=contoso,DC=com",
+        "child.onprem.contoso.com",
+    )
+    .unwrap();
     let mut directory = InMemoryDirectory::new();
     directory.add_partition(partition());
     directory.add_partition(second.clone());
@@ -141,8 +144,12 @@ fn a_crashed_full_sync_resumes_as_the_same_full_sync_and_completes() {
     for run in 0.. {
         assert!(run < 100, "no progress");
         let before = recorder.events.len();
-        let mut driver =
-            Driver::with_clock(&mut target, &mut cursors, VirtualClock::new(), &mut recorder);
+        let mut driver = Driver::with_clock(
+            &mut target,
+            &mut cursors,
+            VirtualClock::new(),
+            &mut recorder,
+        );
         driver.set_threads(1);
         let mut config = config();
         config.batch_size = 5;
@@ -185,7 +192,10 @@ fn a_crashed_full_sync_resumes_as_the_same_full_sync_and_completes() {
             .rposition(|e| e.entra_connect_id() == Some(id))
             .unwrap()
     };
-    assert!(last(622) < last(623), "the forest completes after its domains");
+    assert!(
+        last(622) < last(623),
+        "the forest completes after its domains"
+    );
     // A resumed run keeps reporting progress without a new start.
     let resumed = &recorder.events[runs[1].clone()];
     assert!(resumed.iter().any(|e| e.entra_connect_id() == Some(619)));
@@ -212,10 +222,16 @@ fn an_idle_service_pings_every_30_minutes_with_the_connectors_identifier() {
     );
     driver.start_channel(config(), source, false).unwrap();
     let start = driver.clock().now();
-    let outcome = driver.run_until(start + Duration::from_secs(3 * 3600)).unwrap();
+    let outcome = driver
+        .run_until(start + Duration::from_secs(3 * 3600))
+        .unwrap();
     assert_eq!(outcome, RunOutcome::Settled);
     drop(driver);
-    assert_eq!(clock.elapsed(), Duration::from_secs(3 * 3600), "cycles up to the deadline");
+    assert_eq!(
+        clock.elapsed(),
+        Duration::from_secs(3 * 3600),
+        "cycles up to the deadline"
+    );
     // 91 cycles: at 0, 2, …, 180 minutes.
     assert_eq!(recorder.count_kind("CycleCompleted"), 91);
     assert_eq!(recorder.count(653), 6, "a ping every 30 minutes");
@@ -285,13 +301,21 @@ fn the_stop_handle_finishes_the_batch_in_flight_and_flushes_its_commits() {
         stop_at: 3,
         batches: 0,
     };
-    let mut driver =
-        Driver::with_clock(&mut target, &mut cursors, VirtualClock::new(), &mut recorder);
+    let mut driver = Driver::with_clock(
+        &mut target,
+        &mut cursors,
+        VirtualClock::new(),
+        &mut recorder,
+    );
     driver.set_stop_handle(stop.clone());
     let mut config = config();
     config.batch_size = 5;
     driver.start_channel(config, source.clone(), false).unwrap();
-    assert_eq!(driver.run().unwrap(), RunOutcome::Stopped, "run() returns on stop");
+    assert_eq!(
+        driver.run().unwrap(),
+        RunOutcome::Stopped,
+        "run() returns on stop"
+    );
     drop(driver);
     assert_eq!(target.batches, 3, "nothing sent after the stop");
     assert_eq!(target.inner.len(), 15);
@@ -310,8 +334,11 @@ fn the_stop_handle_finishes_the_batch_in_flight_and_flushes_its_commits() {
     // A new driver resumes there: nothing lost, nothing sent twice.
     let mut rest = InMemoryTransport::new();
     let mut recorder = Recorder::default();
-    let mut driver = Driver::with_clock(&mut rest, &mut cursors, VirtualClock::new(), &mut recorder);
-    driver.start_channel(ChannelConfig::new(AD, AAD), source, false).unwrap();
+    let mut driver =
+        Driver::with_clock(&mut rest, &mut cursors, VirtualClock::new(), &mut recorder);
+    driver
+        .start_channel(ChannelConfig::new(AD, AAD), source, false)
+        .unwrap();
     assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
     drop(driver);
     assert_eq!(rest.len(), 26, "accounts 15..=40: at least once");
@@ -320,8 +347,16 @@ fn the_stop_handle_finishes_the_batch_in_flight_and_flushes_its_commits() {
         .filter(|(_, update)| target.inner.get(AAD, &update.source_anchor).is_some())
         .map(|(_, update)| update.usn)
         .collect();
-    assert_eq!(twice, vec![15], "only the account after the last checkpoint again");
-    assert_eq!(target.inner.len() + rest.len() - twice.len(), 40, "nothing lost");
+    assert_eq!(
+        twice,
+        vec![15],
+        "only the account after the last checkpoint again"
+    );
+    assert_eq!(
+        target.inner.len() + rest.len() - twice.len(),
+        40,
+        "nothing lost"
+    );
     assert_eq!(recorder.count(622), 1, "the same full sync completes");
     assert_eq!(recorder.count(617), 0);
 }
@@ -340,9 +375,16 @@ fn a_target_failing_every_item_ends_each_cycle_and_keeps_the_items_queued() {
         );
         driver.set_retries_first(retries_first);
         driver
-            .start_channel(config(), InMemorySource::new(directory_with(users(30))), false)
+            .start_channel(
+                config(),
+                InMemorySource::new(directory_with(users(30))),
+                false,
+            )
             .unwrap();
-        assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Retrying { queued: 30 });
+        assert_eq!(
+            driver.run_cycle().unwrap(),
+            RunOutcome::Retrying { queued: 30 }
+        );
         assert!(clock.elapsed() <= CYCLE_INTERVAL, "{:?}", clock.elapsed());
         let outcome = driver.run_until_settled(Duration::from_secs(3600)).unwrap();
         assert_eq!(outcome, RunOutcome::Retrying { queued: 30 });
@@ -355,10 +397,21 @@ fn a_target_failing_every_item_ends_each_cycle_and_keeps_the_items_queued() {
         assert!(target.batches > 2, "later cycles retried");
         assert!(observer.recorder.count(652) as u64 == target.batches);
         assert!(observer.recorder.count(605) >= 30);
-        assert!(observer.recorder.count(606) >= 30, "due retries left the queue");
+        assert!(
+            observer.recorder.count(606) >= 30,
+            "due retries left the queue"
+        );
         assert_eq!(observer.transport_errors.len() as u64, target.batches);
-        assert!(observer.transport_errors.iter().all(|k| *k == std::io::ErrorKind::Other));
-        assert!(cursors.get(AD, partition().dn()).is_none(), "nothing final, nothing committed");
+        assert!(
+            observer
+                .transport_errors
+                .iter()
+                .all(|k| *k == std::io::ErrorKind::Other)
+        );
+        assert!(
+            cursors.get(AD, partition().dn()).is_none(),
+            "nothing final, nothing committed"
+        );
     }
 }
 
@@ -416,7 +469,11 @@ fn configurations_the_engine_cannot_run_are_refused_when_the_channel_is_built() 
         (),
     );
     let err = driver
-        .start_channel(small_queue, InMemorySource::new(directory_with(users(1))), false)
+        .start_channel(
+            small_queue,
+            InMemorySource::new(directory_with(users(1))),
+            false,
+        )
         .unwrap_err();
     assert!(
         matches!(
@@ -426,7 +483,10 @@ fn configurations_the_engine_cannot_run_are_refused_when_the_channel_is_built() 
         "{err:?}"
     );
     let message = std::error::Error::source(&err).unwrap().to_string();
-    assert!(message.contains("retry queue limit 10 is smaller than the batch size 50"), "{message}");
+    assert!(
+        message.contains("retry queue limit 10 is smaller than the batch size 50"),
+        "{message}"
+    );
 }
 
 /// A target that answers one result short.
@@ -451,9 +511,16 @@ fn the_fault_injector_passes_a_short_answer_to_the_engine() {
         &mut recorder,
     );
     driver
-        .start_channel(config(), InMemorySource::new(directory_with(users(3))), false)
+        .start_channel(
+            config(),
+            InMemorySource::new(directory_with(users(3))),
+            false,
+        )
         .unwrap();
-    assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Retrying { queued: 3 });
+    assert_eq!(
+        driver.run_cycle().unwrap(),
+        RunOutcome::Retrying { queued: 3 }
+    );
     drop(driver);
     let reason = recorder
         .events
@@ -480,7 +547,9 @@ fn a_batch_that_cannot_be_prepared_goes_back_to_the_queue() {
     channel.begin_cycle(None);
     let p = channel.begin_partition(partition(), ReadMode::Incremental);
     for account in users(2) {
-        channel.handle_source_item(p, SourceItem::Account(account)).unwrap();
+        channel
+            .handle_source_item(p, SourceItem::Account(account))
+            .unwrap();
     }
     channel
         .handle_source_item(p, SourceItem::Checkpoint(Cursor::new("U:2")))
@@ -490,7 +559,9 @@ fn a_batch_that_cannot_be_prepared_goes_back_to_the_queue() {
     channel.handle_batch_unsent(first.id).unwrap();
     let events: Vec<Event> = std::iter::from_fn(|| channel.poll_event()).collect();
     assert!(
-        !events.iter().any(|e| matches!(e.entra_connect_id(), Some(650 | 656))),
+        !events
+            .iter()
+            .any(|e| matches!(e.entra_connect_id(), Some(650 | 656))),
         "an unsent batch was never started: {events:?}"
     );
     let again = channel.poll_batch(now).expect("back in the queue");
@@ -508,13 +579,18 @@ fn a_batch_that_cannot_be_prepared_goes_back_to_the_queue() {
     channel
         .handle_batch_results(again.id, &[ItemResult::Success; 2], now)
         .unwrap();
-    assert_eq!(channel.poll_commit().map(|c| c.cursor), Some(Cursor::new("U:2")));
+    assert_eq!(
+        channel.poll_commit().map(|c| c.cursor),
+        Some(Cursor::new("U:2"))
+    );
 }
 
 #[test]
 fn host_errors_reach_the_host_typed() {
     let mut cursors = InMemoryCursorStore::new();
-    cursors.save(AD, partition().dn(), &Cursor::new("not-a-cursor")).unwrap();
+    cursors
+        .save(AD, partition().dn(), &Cursor::new("not-a-cursor"))
+        .unwrap();
     let mut observer = ErrorRecorder::default();
     let mut driver = Driver::with_clock(
         InMemoryTransport::new(),
@@ -523,7 +599,11 @@ fn host_errors_reach_the_host_typed() {
         &mut observer,
     );
     driver
-        .start_channel(config(), InMemorySource::new(directory_with(users(2))), false)
+        .start_channel(
+            config(),
+            InMemorySource::new(directory_with(users(2))),
+            false,
+        )
         .unwrap();
     driver.run_cycle().unwrap();
     drop(driver);
@@ -545,7 +625,10 @@ fn a_disabled_channel_is_stopped_and_removed() {
     configuration
         .add_or_replace_connector(Connector::entra_id(AAD, "contoso.onmicrosoft.com").unwrap())
         .unwrap();
-    configuration.tenant_mut().company_features.password_hash_sync = true;
+    configuration
+        .tenant_mut()
+        .company_features
+        .password_hash_sync = true;
     configuration.set_password_sync(AD, AAD, true).unwrap();
     configuration.drain_events().for_each(drop);
     let mut recorder = Recorder::default();
@@ -555,13 +638,20 @@ fn a_disabled_channel_is_stopped_and_removed() {
         VirtualClock::new(),
         &mut recorder,
     );
-    let channel = ChannelConfig::from_configuration(&configuration, AD).unwrap().unwrap();
+    let channel = ChannelConfig::from_configuration(&configuration, AD)
+        .unwrap()
+        .unwrap();
     let source = InMemorySource::new(directory_with(users(2)));
-    driver.start_configured(&mut configuration, channel, source.clone()).unwrap();
+    driver
+        .start_configured(&mut configuration, channel, source.clone())
+        .unwrap();
     driver.run_cycle().unwrap();
     assert_eq!(driver.transport().len(), 2);
     configuration.set_password_sync(AD, AAD, false).unwrap();
-    assert_eq!(driver.apply_channel_events(&mut configuration), vec![AD.to_owned()]);
+    assert_eq!(
+        driver.apply_channel_events(&mut configuration),
+        vec![AD.to_owned()]
+    );
     assert_eq!(driver.channel_names().count(), 0);
     source
         .directory()
@@ -569,7 +659,11 @@ fn a_disabled_channel_is_stopped_and_removed() {
         .unwrap()
         .set_password(guid(1), Password::new("After-Disable-1"));
     driver.run_cycle().unwrap();
-    assert_eq!(driver.transport().log().len(), 2, "a stopped channel sends nothing");
+    assert_eq!(
+        driver.transport().log().len(),
+        2,
+        "a stopped channel sends nothing"
+    );
     drop(driver);
     assert_eq!(recorder.count_kind("ChannelStopped"), 1);
 }

@@ -269,7 +269,10 @@ fn heartbeat_ping_pair_when_idle_with_the_connectors_identifier() {
     channel.handle_timeout(now + Duration::from_secs(3600));
     assert!(channel.poll_ping());
     channel.handle_ping_result(Err("target unreachable"));
-    let ids: Vec<_> = drain(&mut channel).iter().map(Event::entra_connect_id).collect();
+    let ids: Vec<_> = drain(&mut channel)
+        .iter()
+        .map(Event::entra_connect_id)
+        .collect();
     assert_eq!(ids, vec![Some(653), Some(655)]);
 }
 

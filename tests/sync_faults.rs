@@ -8,6 +8,7 @@ mod sync_support;
 
 use std::collections::{HashMap, HashSet};
 
+use hashsync::model::ManagedDomainSettings;
 use hashsync::sync::reference::{
     FaultConfig, FaultInjectingTransport, InMemorySource, InMemoryTransport,
 };
@@ -15,7 +16,6 @@ use hashsync::sync::{
     AccountCredentials, ChannelConfig, Driver, Event, InMemoryCursorStore, ItemOutcome, RunOutcome,
     ScopeDecision, ScopePolicy, StoredHashes, VirtualClock,
 };
-use hashsync::model::ManagedDomainSettings;
 use hashsync::{EncryptionType, NtHash, Password};
 use sync_support::*;
 
@@ -167,7 +167,14 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
                     .find(|v| v.sam == account.sam_account_name)
                     .unwrap();
                 // The untouched vector users: Samba's keys too.
-                let keys = &stored.legacy.as_ref().unwrap().kerberos.as_ref().unwrap().keys;
+                let keys = &stored
+                    .legacy
+                    .as_ref()
+                    .unwrap()
+                    .kerberos
+                    .as_ref()
+                    .unwrap()
+                    .keys;
                 let aes256 = keys
                     .iter()
                     .find(|k| k.etype() == EncryptionType::AES256_CTS_HMAC_SHA1_96)

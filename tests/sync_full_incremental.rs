@@ -10,7 +10,14 @@ use hashsync::{EncryptionType, NtHash, Password};
 use sync_support::*;
 
 fn key_hex(update: &hashsync::sync::CredentialUpdate, etype: EncryptionType) -> String {
-    let keys = &update.legacy.as_ref().unwrap().kerberos.as_ref().unwrap().keys;
+    let keys = &update
+        .legacy
+        .as_ref()
+        .unwrap()
+        .kerberos
+        .as_ref()
+        .unwrap()
+        .keys;
     keys.iter()
         .find(|k| k.etype() == etype)
         .unwrap()
@@ -99,14 +106,24 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
     let ids: std::collections::BTreeSet<u16> = recorder.ids().into_iter().collect();
     assert_eq!(
         ids,
-        [617, 618, 622, 623, 650, 651, 656, 657].into_iter().collect(),
+        [617, 618, 622, 623, 650, 651, 656, 657]
+            .into_iter()
+            .collect(),
         "no 620 without no-retry objects, no ping in a busy run"
     );
-    assert_eq!(recorder.count(656), vectors.len(), "one request per account sent");
+    assert_eq!(
+        recorder.count(656),
+        vectors.len(),
+        "one request per account sent"
+    );
     assert_eq!(recorder.count(657), vectors.len());
     assert_eq!((recorder.count(622), recorder.count(623)), (1, 1));
-    assert!(recorder.events.iter().all(|e| e.connector() == AD
-        && e.connector_id() == CONNECTOR_ID));
+    assert!(
+        recorder
+            .events
+            .iter()
+            .all(|e| e.connector() == AD && e.connector_id() == CONNECTOR_ID)
+    );
     // 617 first, the forest's 623 after the domain's 622.
     assert_eq!(recorder.ids().first(), Some(&617));
     let position = |id| recorder.ids().iter().position(|i| *i == id).unwrap();
@@ -152,7 +169,17 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
     assert!(update.org_id.verify_password(&Password::new(new_password)));
     // The salt is still the UPN-based one AD uses for vector 1.
     assert_eq!(
-        hex::encode(update.legacy.as_ref().unwrap().kerberos.as_ref().unwrap().salt.as_bytes()),
+        hex::encode(
+            update
+                .legacy
+                .as_ref()
+                .unwrap()
+                .kerberos
+                .as_ref()
+                .unwrap()
+                .salt
+                .as_bytes()
+        ),
         vectors[0].salt_hex
     );
     let ids: std::collections::BTreeSet<u16> = recorder.ids().into_iter().collect();

@@ -109,7 +109,11 @@ fn snapshot_loads_and_jsonl_lines_have_the_contract_fields() {
     assert_eq!(first["nt_hash"], v.nt_hash_hex.as_str());
     assert_eq!(first["salt_hex"], v.salt_hex.as_str());
     let salt_text = String::from_utf8(hex::decode(&v.salt_hex).unwrap()).unwrap();
-    assert_eq!(first["salt"], salt_text.as_str(), "the salt as text, as derive prints it");
+    assert_eq!(
+        first["salt"],
+        salt_text.as_str(),
+        "the salt as text, as derive prints it"
+    );
     // pwdLastSet 133500000000000000 (FILETIME); Python:
     // datetime.fromtimestamp((133500000000000000 - 116444736000000000) // 10**7, timezone.utc)
     assert_eq!(first["change_date"], "2024-01-17T21:20:00.000Z");

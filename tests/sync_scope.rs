@@ -2,12 +2,12 @@
 
 mod sync_support;
 
+use hashsync::model::ManagedDomainSettings;
 use hashsync::sync::reference::{InMemorySource, InMemoryTransport};
 use hashsync::sync::{
     AccountCredentials, ChannelConfig, Driver, Event, InMemoryCursorStore, ScopeDecision,
     ScopePolicy, SelectivePasswordHashSync, SkipReason, SourceAccount, VirtualClock,
 };
-use hashsync::model::ManagedDomainSettings;
 use hashsync::{NtHash, Password};
 use sync_support::*;
 
@@ -114,7 +114,8 @@ fn policy_applies_each_default_rule() {
         policy.decide(&odd_case),
         ScopeDecision::Skip(SkipReason::SyncServiceAccount)
     );
-    let lower_conflict = base(17, "c2").tap(|a| a.distinguished_name = "CN=c2\\0acnf:x,DC=x".into());
+    let lower_conflict =
+        base(17, "c2").tap(|a| a.distinguished_name = "CN=c2\\0acnf:x,DC=x".into());
     assert_eq!(
         policy.decide(&lower_conflict),
         ScopeDecision::Skip(SkipReason::ReplicationConflict)
@@ -137,33 +138,56 @@ fn selective_password_hash_sync_excludes_or_includes_by_admin_description() {
 
     let mut exclude = ScopePolicy::default();
     exclude.selective = SelectivePasswordHashSync::Exclude;
-    assert_eq!(exclude.decide(&filtered), ScopeDecision::Skip(SkipReason::PhsFiltered));
+    assert_eq!(
+        exclude.decide(&filtered),
+        ScopeDecision::Skip(SkipReason::PhsFiltered)
+    );
     assert_eq!(exclude.decide(&included), in_scope);
     assert_eq!(exclude.decide(&plain), in_scope);
 
     let mut include = ScopePolicy::default();
     include.selective = SelectivePasswordHashSync::Include;
-    assert_eq!(include.decide(&filtered), ScopeDecision::Skip(SkipReason::NotPhsIncluded));
+    assert_eq!(
+        include.decide(&filtered),
+        ScopeDecision::Skip(SkipReason::NotPhsIncluded)
+    );
     assert_eq!(include.decide(&included), in_scope);
-    assert_eq!(include.decide(&plain), ScopeDecision::Skip(SkipReason::NotPhsIncluded));
+    assert_eq!(
+        include.decide(&plain),
+        ScopeDecision::Skip(SkipReason::NotPhsIncluded)
+    );
     // The other rules still apply to included accounts.
     let disabled = base(4, "dis").tap(|a| {
         a.admin_description = Some("PHSIncluded".into());
         a.user_account_control = 0x202;
     });
-    assert_eq!(include.decide(&disabled), ScopeDecision::Skip(SkipReason::Disabled));
+    assert_eq!(
+        include.decide(&disabled),
+        ScopeDecision::Skip(SkipReason::Disabled)
+    );
 
     // Through the pipeline: only the included account travels.
     let mut config = ChannelConfig::new(AD, AAD);
     config.scope.selective = SelectivePasswordHashSync::Include;
-    let (transport, _) = sync(vec![filtered.clone(), included.clone(), plain.clone()], config);
+    let (transport, _) = sync(
+        vec![filtered.clone(), included.clone(), plain.clone()],
+        config,
+    );
     assert_eq!(transport.len(), 1);
-    assert!(transport.get(AAD, &included.object_guid.source_anchor()).is_some());
+    assert!(
+        transport
+            .get(AAD, &included.object_guid.source_anchor())
+            .is_some()
+    );
     let mut config = ChannelConfig::new(AD, AAD);
     config.scope.selective = SelectivePasswordHashSync::Exclude;
     let (transport, _) = sync(vec![filtered.clone(), included, plain], config);
     assert_eq!(transport.len(), 2);
-    assert!(transport.get(AAD, &filtered.object_guid.source_anchor()).is_none());
+    assert!(
+        transport
+            .get(AAD, &filtered.object_guid.source_anchor())
+            .is_none()
+    );
 }
 
 #[test]
@@ -284,7 +308,10 @@ fn without_ntlm_sync_the_nt_hash_is_random_but_org_id_comes_from_the_real_one() 
     let (transport, _) = sync(accounts, config);
     let first = transport.get(AAD, &guid(1).source_anchor()).unwrap();
     let second = transport.get(AAD, &guid(2).source_anchor()).unwrap();
-    let (first_legacy, second_legacy) = (first.legacy.as_ref().unwrap(), second.legacy.as_ref().unwrap());
+    let (first_legacy, second_legacy) = (
+        first.legacy.as_ref().unwrap(),
+        second.legacy.as_ref().unwrap(),
+    );
     assert_ne!(first_legacy.nt_hash, real);
     assert_ne!(second_legacy.nt_hash, real);
     assert_ne!(
@@ -343,8 +370,8 @@ fn events_never_contain_secrets_and_carry_entra_connect_ids_or_null() {
         .enumerate()
         .map(|(i, v)| cleartext_user(i as u32 + 1, v, i as u64 + 1))
         .collect();
-    let config = ChannelConfig::new(AD, AAD)
-        .with_domain_services(Some(ManagedDomainSettings::default()));
+    let config =
+        ChannelConfig::new(AD, AAD).with_domain_services(Some(ManagedDomainSettings::default()));
     let (transport, recorder) = sync(accounts, config);
     let mut text = String::new();
     for event in &recorder.events {

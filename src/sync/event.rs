@@ -24,6 +24,7 @@
 //! | 653 / 654 | heartbeat ping started / ended |
 //! | 655 | heartbeat ping error |
 //! | 656 / 657 | per-user password change request sent / its result |
+//! | 664 | a single-object sync failed |
 //!
 //! Events of this crate's own (an account skipped and why, a cursor
 //! committed, a cycle's summary, a retry-queue overflow, a channel that
@@ -391,5 +392,15 @@ events! {
         /// Objects still in the retry queue, dropped with the channel (their
         /// changes are re-read from the saved cursor when it starts again).
         retrying: u64,
+    }
+    /// A single-object sync (an admin's "sync this account now") failed;
+    /// see [`sync_account`](super::sync_account).
+    [664] SingleObjectSyncFailed {
+        /// What the admin named the account by.
+        account: String,
+        /// Source anchor, when the account was found.
+        source_anchor: Option<String>,
+        /// Why it failed, in the object log's words.
+        reason: String,
     }
 }

@@ -49,9 +49,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod account_query;
 mod configured;
 mod credential;
 mod cursor;
+mod diagnostics;
 mod driver;
 mod engine;
 mod event;
@@ -61,12 +63,20 @@ mod source;
 mod transport;
 
 pub use crate::model::Partition;
+pub use account_query::AccountQuery;
 pub use configured::{ChannelStart, interrupt_running_cycles, record_partition_status};
 pub use credential::{
     AccountCredentials, CredentialUpdate, LegacyCredentials, ObjectGuid, SourceAccount,
     StoredHashes, StoredKerberosKeys, UpdateRequest,
 };
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
+pub use diagnostics::{
+    AccountView, DEFAULT_MAX_AGE, DEFAULT_PER_ACCOUNT, DEFAULT_TOTAL, Diagnostics,
+    DiagnosticsObserver, DomainProgress, Finding, FindingScope, FindingStatus, ForestProgress,
+    HEARTBEAT_MAX_AGE, InMemoryObjectLog, ObjectLog, ObjectLogEntry, ObjectLogLimits,
+    ObjectLogStatus, ObjectSyncOutcome, ObjectSyncReport, ObservedSource, PERSISTENT_ERROR_WINDOW,
+    PERSISTENT_ERRORS, SharedClock, SyncAccountError, TimedEvent, diagnose, sync_account,
+};
 pub use driver::{
     CYCLE_INTERVAL, Clock, Driver, Observer, PartitionSyncRecord, RunOutcome, StopHandle,
     SystemClock, VirtualClock, prepare_batch,
@@ -77,8 +87,8 @@ pub use engine::{
 };
 pub use event::{Event, FullSyncReason, ItemOutcome};
 pub use scope::{
-    PHS_FILTERED, PHS_INCLUDED, ScopeDecision, ScopePolicy, SelectivePasswordHashSync,
-    SkipReason, UF_ACCOUNTDISABLE,
+    PHS_FILTERED, PHS_INCLUDED, ScopeDecision, ScopePolicy, SelectivePasswordHashSync, SkipReason,
+    UF_ACCOUNTDISABLE,
 };
 pub use source::{ChangeSource, SourceItem, SourceStream};
 pub use transport::{Batch, BatchId, ItemResult, Transport};

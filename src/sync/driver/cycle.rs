@@ -67,12 +67,13 @@ where
             // waiting in the retry queue are not read (and sent) again.
             let cursor = match channel.read_position(partition.dn()) {
                 Some(position) => Some(position),
-                None => self.cursors.load(&connector, partition.dn()).map_err(|source| {
-                    DriverError::CursorStore {
+                None => self
+                    .cursors
+                    .load(&connector, partition.dn())
+                    .map_err(|source| DriverError::CursorStore {
                         connector: connector.clone(),
                         source,
-                    }
-                })?,
+                    })?,
             };
             plan.push((partition, cursor));
         }

@@ -11,7 +11,6 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::time::Instant;
 
-
 use super::credential::ObjectGuid;
 use super::cursor::CursorCommit;
 use super::event::{Event, FullSyncReason};

@@ -219,7 +219,11 @@ fn setting_bool(map: &Map<String, Value>, name: &str, path: &str) -> Result<bool
 }
 
 /// An optional boolean, `true` when absent.
-fn optional_bool(map: &Map<String, Value>, name: &str, parent: &str) -> Result<bool, SnapshotError> {
+fn optional_bool(
+    map: &Map<String, Value>,
+    name: &str,
+    parent: &str,
+) -> Result<bool, SnapshotError> {
     match map.get(name) {
         None => Ok(true),
         Some(value) => value
