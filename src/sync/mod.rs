@@ -73,9 +73,10 @@ pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
 pub use diagnostics::{
     AccountView, DEFAULT_MAX_AGE, DEFAULT_PER_ACCOUNT, DEFAULT_TOTAL, Diagnostics,
     DiagnosticsObserver, DomainProgress, Finding, FindingScope, FindingStatus, ForestProgress,
-    HEARTBEAT_MAX_AGE, InMemoryObjectLog, ObjectLog, ObjectLogEntry, ObjectLogLimits,
-    ObjectLogStatus, ObjectSyncOutcome, ObjectSyncReport, ObservedSource, PERSISTENT_ERROR_WINDOW,
-    PERSISTENT_ERRORS, SharedClock, SyncAccountError, TimedEvent, diagnose, sync_account,
+    HEARTBEAT_MAX_AGE, InMemoryObjectLog, LastChange, LastResult, ObjectLog, ObjectLogEntry,
+    ObjectLogLimits, ObjectLogStatus, ObjectSyncOutcome, ObjectSyncReport, ObservedSource,
+    PERSISTENT_ERROR_WINDOW, PERSISTENT_ERRORS, SharedClock, SyncAccountError, TimedEvent,
+    diagnose, sync_account,
 };
 pub use driver::{
     CYCLE_INTERVAL, Clock, Driver, Observer, PartitionSyncRecord, RunOutcome, StopHandle,

@@ -85,7 +85,8 @@ mod object_log;
 mod progress;
 
 pub use account::{
-    AccountView, ObjectSyncOutcome, ObjectSyncReport, SyncAccountError, sync_account,
+    AccountView, LastChange, LastResult, ObjectSyncOutcome, ObjectSyncReport, SyncAccountError,
+    sync_account,
 };
 pub use clock::SharedClock;
 pub use findings::{
