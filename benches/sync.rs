@@ -119,10 +119,12 @@ fn full_sync(nt: &NtHash, blob: &[u8], threads: usize, preparsed: bool) -> u64 {
     driver.set_threads(threads);
     driver
         .start_channel(
+            // A Domain Services tenant: legacy credentials travel too.
             ChannelConfig::new(
                 "onprem.contoso.com",
                 "contoso.onmicrosoft.com - Microsoft Entra ID",
-            ),
+            )
+            .with_domain_services(Some(hashsync::model::ManagedDomainSettings::default())),
             source,
             true,
         )

@@ -25,6 +25,14 @@
 //!   per AD connector (see `hashsync::sync::reference::Snapshot`);
 //! - `--synthetic N`: generate N users per forest instead (streamed);
 //! - `--out FILE`: write every accepted update as a JSON line;
+//! - `--managed-domain-cert FILE`: seal every update's legacy credentials
+//!   to the managed domain's certificate (DER or PEM) before delivery; the
+//!   `--out` lines then carry the base64 envelopes as
+//!   `"windows_legacy_credentials"` and `"windows_supplemental_credentials"`,
+//!   with `"nt_hash": null` and `"kerberos_keys": []`;
+//! - `--managed-domain-key FILE` (with the certificate): open every
+//!   envelope again with the managed domain's private key, check it against
+//!   the update and report in the summary;
 //! - `--null-transport`: accept and drop every update;
 //! - `--events FILE`: write every event as a JSON line with a numeric `"id"`;
 //! - `--fail-rate P`, `--no-retry-rate P`, `--seed N`: inject retryable and
@@ -53,6 +61,8 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/managed_domain.rs"]
+mod managed_domain;
 #[path = "common/secret_file.rs"]
 mod secret_file;
 
@@ -93,6 +103,7 @@ const DEFAULT_USERS: u64 = 200;
 
 const USAGE: &str = "usage: force_full_sync [--config FILE] [--directory FILE | --synthetic N]
                        [--out FILE | --null-transport] [--events FILE]
+                       [--managed-domain-cert FILE [--managed-domain-key FILE]]
                        [--fail-rate P] [--no-retry-rate P] [--seed N]
                        [--crash-after-batches K] [--staging-mode]
                        [--selective-phs exclude|include] [--simulate-hours H]
@@ -108,6 +119,8 @@ the configuration as step 3 saved it as JSON on stdout.
   --synthetic N             generate N users per forest (default 200)
   --out FILE                write accepted updates as JSON lines
   --null-transport          accept and drop every update
+  --managed-domain-cert FILE  seal legacy credentials to this certificate
+  --managed-domain-key FILE   open the envelopes again with this key (summary)
   --events FILE             write events as JSON lines
   --fail-rate P             probability of a retryable failure per item
   --no-retry-rate P         probability of a permanent failure per item
@@ -132,6 +145,8 @@ const SPEC: Spec = Spec {
         "--crash-after-batches",
         "--selective-phs",
         "--simulate-hours",
+        "--managed-domain-cert",
+        "--managed-domain-key",
     ]],
     switches: &["--null-transport", "--staging-mode"],
 };
@@ -165,6 +180,8 @@ struct Options {
     staging_mode: bool,
     selective_phs: SelectivePasswordHashSync,
     simulate_hours: Option<u64>,
+    managed_domain_cert: Option<String>,
+    managed_domain_key: Option<String>,
 }
 
 fn parse_options(mut flags: Flags) -> Result<Options, String> {
@@ -195,6 +212,8 @@ fn parse_options(mut flags: Flags) -> Result<Options, String> {
             }
         },
         simulate_hours: flags.number_in("--simulate-hours", 0, MAX_SIMULATE_HOURS)?,
+        managed_domain_cert: flags.value("--managed-domain-cert")?,
+        managed_domain_key: flags.value("--managed-domain-key")?,
     };
     flags.finish()?;
     if options.fail_rate + options.no_retry_rate > 1.0 {
@@ -205,6 +224,9 @@ fn parse_options(mut flags: Flags) -> Result<Options, String> {
     }
     if options.directory.is_some() && options.synthetic.is_some() {
         return Err("--directory and --synthetic exclude each other".into());
+    }
+    if options.managed_domain_key.is_some() && options.managed_domain_cert.is_none() {
+        return Err("--managed-domain-key needs --managed-domain-cert".into());
     }
     if options.out.is_some() && options.null_transport {
         return Err("--out and --null-transport exclude each other".into());
@@ -413,6 +435,27 @@ impl Transport for Target {
     }
 }
 
+/// Where accepted updates go, sealed to the managed domain's certificate
+/// first when one is given: the target never sees plaintext then.
+struct Delivery {
+    target: Target,
+    managed_domain: Option<managed_domain::ManagedDomain>,
+}
+
+impl Transport for Delivery {
+    type Error = std::io::Error;
+
+    fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, std::io::Error> {
+        match &mut self.managed_domain {
+            Some(domain) => {
+                let sealed = domain.seal(batch)?;
+                self.target.send(&sealed)
+            }
+            None => self.target.send(batch),
+        }
+    }
+}
+
 /// Per-forest totals over every run, re-reads after a crash included.
 #[derive(Default, Clone, Copy)]
 struct Totals {
@@ -571,7 +614,7 @@ struct Server<'a> {
     options: &'a Options,
     forests: &'a [Forest],
     saved_config: String,
-    target: Target,
+    target: Delivery,
     cursors: InMemoryCursorStore,
     progress: Progress,
     restarts: u64,
@@ -714,6 +757,15 @@ fn force_flag(config: &SyncConfiguration, connector: &str) -> Result<String, Con
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn Error>> {
+    // The certificate and key first, with the directory: nothing is
+    // configured or delivered if either is unusable.
+    let managed_domain = match &options.managed_domain_cert {
+        Some(cert) => Some(managed_domain::ManagedDomain::load(
+            cert,
+            options.managed_domain_key.as_deref(),
+        )?),
+        None => None,
+    };
     // The directory first: a bad snapshot fails before anything is
     // configured, written or delivered.
     let snapshot = match &options.directory {
@@ -805,9 +857,15 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
     let target = match (&options.out, options.null_transport) {
         (_, true) => Target::Null(NullTransport::new()),
         (Some(path), false) => {
-            let file = secret_file::SecretFile::create(path)
-                .map_err(|e| format!("cannot create {path}: {e}"))?;
-            Target::Lines(JsonLinesTransport::new(BufWriter::new(file)), 0)
+            let file = BufWriter::new(
+                secret_file::SecretFile::create(path)
+                    .map_err(|e| format!("cannot create {path}: {e}"))?,
+            );
+            let lines = match &managed_domain {
+                Some(domain) => JsonLinesTransport::sealed(file, domain.certificate.clone()),
+                None => JsonLinesTransport::plaintext(file),
+            };
+            Target::Lines(lines, 0)
         }
         (None, false) => Target::Memory(InMemoryTransport::new()),
     };
@@ -821,7 +879,10 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         options,
         forests: &forests,
         saved_config: serde_json::to_string(&config)?,
-        target,
+        target: Delivery {
+            target,
+            managed_domain,
+        },
         cursors: InMemoryCursorStore::new(),
         progress: Progress {
             events,
@@ -886,14 +947,17 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
     }
     eprintln!(
         "target {AZUREAD_CONNECTOR}: {} update(s) delivered in {} batch(es); {} retried, {} refused for good, {} retry-queue overflow(s), {} crash(es)",
-        server.target.delivered(),
+        server.target.target.delivered(),
         server.batches,
         server.progress.retries,
         server.progress.no_retry,
         server.progress.overflows,
         server.restarts,
     );
-    if let Target::Lines(lines, _) = server.target {
+    if let Some(domain) = &server.target.managed_domain {
+        eprintln!("{}", domain.summary());
+    }
+    if let Target::Lines(lines, _) = server.target.target {
         let path = server.options.out.as_deref().unwrap_or_default();
         lines
             .into_inner()

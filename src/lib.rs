@@ -27,6 +27,10 @@ pub use crypto::{
 #[cfg(feature = "sync")]
 pub use error::{AccountError, ConfigError, DriverError, SnapshotError};
 pub use error::{Error, FormatError, OrgIdError, Result};
+#[cfg(feature = "replication")]
+pub use formats::drs::DrsError;
+#[cfg(feature = "domain-services")]
+pub use formats::envelope::EnvelopeError;
 #[cfg(feature = "sync")]
 pub use model::{
     ChannelEvent, ConfigurationParameter, Connector, ConnectorType, EncryptedString,

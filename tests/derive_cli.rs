@@ -3,24 +3,11 @@
 
 mod example_binary;
 
-use example_binary::example;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use example_binary::{example, run_with_stdin};
+use std::process::Output;
 
 fn derive(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(example("derive"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The example may reject its arguments and exit before reading stdin.
-    match child.stdin.take().unwrap().write_all(stdin) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.unwrap(),
-    }
-    child.wait_with_output().unwrap()
+    run_with_stdin(&example("derive"), args, stdin)
 }
 
 fn json(out: &Output) -> serde_json::Value {

@@ -4,26 +4,15 @@
 mod ad_vectors;
 mod example_binary;
 
-use example_binary::example;
-use std::io::Write;
+use example_binary::{example, run_with_stdin};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use ad_vectors::{num, text};
 use serde_json::Value;
 
 fn run(name: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(example(name))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The example may exit (bad arguments) before reading stdin: a broken
-    // pipe here is expected then, and the exit status tells the story.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
+    run_with_stdin(&example(name), args, stdin)
 }
 
 fn strings(v: &Value) -> Vec<&str> {

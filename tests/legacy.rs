@@ -106,3 +106,95 @@ fn malformed_records() {
         }
     );
 }
+
+/// The plaintexts of the Domain Services envelopes, built from each
+/// vector's expected keys (Samba's, cross-checked by MIT krb5) and stored
+/// salt, and read back by the existing parsers.
+#[test]
+fn domain_services_plaintexts_round_trip() {
+    use hashsync::formats::UserProperties;
+    use hashsync::formats::legacy::{windows_legacy_credentials, windows_supplemental_credentials};
+    use hashsync::{EncryptionType, Iterations, KerberosKey, Salt};
+
+    for vector in ad_vectors::of_kind("ad_account") {
+        let id = text(&vector["id"]);
+        let expected = &vector["expected"];
+        let nt = hex(&expected["nt_hash_hex"]);
+        let nt_hash = NtHash::from_slice(&nt).unwrap();
+        let legacy = windows_legacy_credentials(&nt_hash).unwrap();
+        assert!(legacy[..] == record(0x0009_005A, &nt)[..], "{id}");
+
+        let key = |etype, field: &str| KerberosKey::new(etype, &hex(&expected[field])).unwrap();
+        let aes256 = key(EncryptionType::AES256_CTS_HMAC_SHA1_96, "aes256_key_hex");
+        let aes128 = key(EncryptionType::AES128_CTS_HMAC_SHA1_96, "aes128_key_hex");
+        let aux = &vector["aux_input"];
+        let des_md5 = KerberosKey::new(
+            EncryptionType::DES_CBC_MD5,
+            &hex(&aux["des_cbc_md5_key_hex"]),
+        )
+        .unwrap();
+        let des_crc = KerberosKey::new(
+            EncryptionType::DES_CBC_CRC,
+            &hex(&aux["des_cbc_crc_key_hex"]),
+        )
+        .unwrap();
+        let salt = Salt::from(hex(&expected["salt_hex"]));
+        let iterations =
+            Iterations::new(u32::try_from(ad_vectors::num(&expected["iterations"])).unwrap())
+                .unwrap();
+        // The NT hash's rc4-hmac key travels in the other envelope.
+        let rc4 = nt_hash.to_rc4_key();
+        let bytes = windows_supplemental_credentials(
+            &salt,
+            iterations,
+            [&aes256, &aes128, &des_md5, &des_crc, &rc4],
+        )
+        .unwrap();
+        assert_eq!(bytes[..4], [0x7D, 0x00, 0x09, 0x00], "{id}");
+        let records = AttributeRecord::decode_all(&bytes).unwrap();
+        let [AttributeRecord::SupplementalCredentials(value)] = &records[..] else {
+            panic!("{id}: one supplementalCredentials record");
+        };
+        let ours = UserProperties::parse(value.expose_secret()).unwrap();
+        let newer = ours.kerberos_newer_keys().unwrap();
+        assert_eq!(newer.default_salt, salt, "{id}");
+        assert_eq!(newer.default_iteration_count, iterations.get(), "{id}");
+        let keys: Vec<_> = newer.credentials.iter().map(|k| k.key.clone()).collect();
+        assert_eq!(
+            keys,
+            [aes256, aes128, des_md5.clone(), des_crc.clone()],
+            "{id}"
+        );
+        assert_eq!(
+            ours.kerberos().unwrap().credentials,
+            [des_md5, des_crc],
+            "{id}"
+        );
+        assert_eq!(ours.kerberos().unwrap().default_salt, salt, "{id}");
+        assert!(newer.old_credentials.is_empty() && newer.older_credentials.is_empty());
+        // The same properties, in the order Samba wrote them.
+        let samba = UserProperties::parse(&supplemental_bytes(&vector)).unwrap();
+        let ours_names: Vec<&str> = ours.properties.iter().map(|p| p.name()).collect();
+        let samba_names: Vec<&str> = samba
+            .properties
+            .iter()
+            .map(|p| p.name())
+            .filter(|n| ours_names.contains(n))
+            .collect();
+        assert_eq!(ours_names, samba_names, "{id}");
+        assert_eq!(
+            ours_names,
+            [
+                "Primary:Kerberos-Newer-Keys",
+                "Primary:Kerberos",
+                "Packages"
+            ],
+            "{id}"
+        );
+        assert_eq!(
+            ours.packages().unwrap(),
+            ["Kerberos-Newer-Keys", "Kerberos"],
+            "{id}"
+        );
+    }
+}

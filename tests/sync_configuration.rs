@@ -271,15 +271,6 @@ fn deliveries_with(
         .collect()
 }
 
-fn aes256_hex(update: &hashsync::sync::CredentialUpdate) -> Option<String> {
-    let kerberos = update.legacy.as_ref()?.kerberos.as_ref()?;
-    kerberos
-        .keys
-        .iter()
-        .find(|k| k.etype() == hashsync::EncryptionType::AES256_CTS_HMAC_SHA1_96)
-        .map(|k| k.to_hex().to_string())
-}
-
 #[test]
 fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
     // No Domain Services: the OrgId hash alone (Entra Connect's default).
@@ -293,7 +284,7 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
     }
     // Domain Services with its defaults: the vectors' NT hash and AES keys.
     for (v, update) in deliveries_with(Some(ManagedDomainSettings::default())) {
-        let legacy = update.legacy.as_ref().expect("legacy credentials");
+        let legacy = plaintext(&update);
         assert_eq!(legacy.nt_hash.to_hex().as_str(), v.nt_hash_hex, "{}", v.id);
         assert_eq!(
             aes256_hex(&update).as_deref(),
@@ -302,14 +293,15 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
             v.id
         );
     }
-    // SyncNtlmPasswords off: a random NT hash, real Kerberos keys, OrgId of the real hash.
-    let no_ntlm = {
+    // Each Domain Services setting off in turn.
+    let off = |change: fn(&mut ManagedDomainSettings)| {
         let mut settings = ManagedDomainSettings::default();
-        settings.sync_ntlm_passwords = false;
-        settings
+        change(&mut settings);
+        deliveries_with(Some(settings))
     };
-    for (v, update) in deliveries_with(Some(no_ntlm)) {
-        let legacy = update.legacy.as_ref().expect("legacy credentials");
+    // SyncNtlmPasswords off: a random NT hash, real Kerberos keys, OrgId of the real hash.
+    for (v, update) in off(|s| s.sync_ntlm_passwords = false) {
+        let legacy = plaintext(&update);
         assert_ne!(legacy.nt_hash.to_hex().as_str(), v.nt_hash_hex, "{}", v.id);
         assert_eq!(
             aes256_hex(&update).as_deref(),
@@ -324,23 +316,13 @@ fn legacy_credentials_leave_only_with_domain_services_and_its_settings() {
         );
     }
     // SyncKerberosPasswords off: the real NT hash, no Kerberos keys.
-    let no_kerberos = {
-        let mut settings = ManagedDomainSettings::default();
-        settings.sync_kerberos_passwords = false;
-        settings
-    };
-    for (v, update) in deliveries_with(Some(no_kerberos)) {
-        let legacy = update.legacy.as_ref().expect("legacy credentials");
+    for (v, update) in off(|s| s.sync_kerberos_passwords = false) {
+        let legacy = plaintext(&update);
         assert_eq!(legacy.nt_hash.to_hex().as_str(), v.nt_hash_hex, "{}", v.id);
         assert!(legacy.kerberos.is_none(), "{}", v.id);
     }
     // SyncOnPremPasswords off: no legacy credential at all.
-    let no_on_prem = {
-        let mut settings = ManagedDomainSettings::default();
-        settings.sync_on_prem_passwords = false;
-        settings
-    };
-    for (v, update) in deliveries_with(Some(no_on_prem)) {
+    for (v, update) in off(|s| s.sync_on_prem_passwords = false) {
         assert!(update.legacy.is_none(), "{}", v.id);
         assert!(
             update.org_id.verify_password(&Password::new(&v.password)),

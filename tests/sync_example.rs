@@ -64,6 +64,8 @@ fn snapshot() -> Value {
         }
         accounts.push(account);
     }
+    // Out of scope by the default rules; "filtered" only with selective
+    // password hash sync in exclude mode (it is off by default).
     let out_of_scope = [
         ("disabled", json!({"userAccountControl": 514})),
         ("filtered", json!({"adminDescription": "PHSFiltered"})),
@@ -138,6 +140,15 @@ fn expected() -> HashMap<String, (u64, NtHash, Option<String>)> {
             (usn, hashsync::nt_hash(&Password::new(password)), None),
         );
     }
+    // `filtered` (PHSFiltered): in scope while selective sync is off.
+    map.insert(
+        anchor(101),
+        (
+            2101,
+            hashsync::nt_hash(&Password::new("Out-Of-Scope-1")),
+            None,
+        ),
+    );
     map
 }
 
@@ -206,26 +217,12 @@ fn no_arguments_runs_the_tutorial_on_two_synthetic_forests() {
 
 #[test]
 fn directory_out_events_deliver_exactly_the_newest_credentials() {
-    let snapshot_path = scratch("snapshot.json");
-    std::fs::write(&snapshot_path, snapshot().to_string()).unwrap();
-    let out_path = scratch("out.jsonl");
-    let events_path = scratch("events.jsonl");
-    let out = Command::new(example("force_full_sync"))
-        .arg("--directory")
-        .arg(&snapshot_path)
-        .arg("--out")
-        .arg(&out_path)
-        .arg("--events")
-        .arg(&events_path)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let lines = read_lines(&out_path);
+    let (code, stderr, lines, events) = run_snapshot("snapshot", &snapshot(), &[]);
+    assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         lines.len(),
-        user_vectors().len() + 2,
-        "full sync then two changes"
+        user_vectors().len() + 1 + 2,
+        "full sync (the vectors and the PHSFiltered account) then two changes"
     );
     check_final_state(&lines, &[]);
     for line in &lines {
@@ -239,14 +236,31 @@ fn directory_out_events_deliver_exactly_the_newest_credentials() {
         .iter()
         .find(|l| l["source_anchor"] == anchor(2))
         .unwrap();
-    assert_eq!(line["salt"], v.salt_hex.as_str());
-    let events = read_lines(&events_path);
-    assert!(events.iter().all(|e| e["id"].is_u64()));
-    let ids: Vec<u64> = events.iter().map(|e| e["id"].as_u64().unwrap()).collect();
-    for id in [617, 618, 620, 622, 650, 651, 654, 656, 657, 658] {
-        assert!(ids.contains(&id), "{id}");
-    }
-    let text = std::fs::read_to_string(&events_path).unwrap();
+    assert_eq!(line["salt_hex"], v.salt_hex.as_str());
+    let salt_text = String::from_utf8(hex::decode(&v.salt_hex).unwrap()).unwrap();
+    assert_eq!(line["salt"], salt_text.as_str(), "as derive prints it");
+    // pwdLastSet 133500000000000000; Python: datetime.fromtimestamp(
+    // (133500000000000000 - 116444736000000000) // 10**7, timezone.utc)
+    assert_eq!(line["change_date"], "2024-01-17T21:20:00.000Z");
+    // "id" is Entra Connect's number or null; "kind" names the event.
+    assert!(events.iter().all(|e| e["id"].is_u64() || e["id"].is_null()));
+    assert!(events.iter().all(|e| e["kind"].is_string()));
+    let ids: std::collections::BTreeSet<u64> =
+        events.iter().filter_map(|e| e["id"].as_u64()).collect();
+    assert_eq!(
+        ids,
+        [617, 618, 622, 623, 650, 651, 656, 657]
+            .into_iter()
+            .collect(),
+        "a full sync, then incremental"
+    );
+    let skipped: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "AccountSkipped")
+        .collect();
+    assert_eq!(skipped.len(), 4);
+    assert!(skipped.iter().all(|e| e["id"].is_null()));
+    let text = serde_json::to_string(&events).unwrap();
     for v in user_vectors() {
         assert!(!text.contains(&v.nt_hash_hex) && !text.contains(&v.password));
     }
@@ -351,4 +365,342 @@ fn synthetic_null_transport_and_bad_flags() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
+}
+
+/// Runs the example on `snapshot` with `args`; returns (exit code, stderr,
+/// delivery lines, event lines).
+fn run_snapshot(
+    name: &str,
+    snapshot: &Value,
+    args: &[&str],
+) -> (Option<i32>, String, Vec<Value>, Vec<Value>) {
+    let snapshot_path = scratch(&format!("{name}.json"));
+    std::fs::write(&snapshot_path, snapshot.to_string()).unwrap();
+    let out_path = scratch(&format!("{name}-out.jsonl"));
+    let events_path = scratch(&format!("{name}-events.jsonl"));
+    let _ = std::fs::remove_file(&out_path);
+    let _ = std::fs::remove_file(&events_path);
+    let out = Command::new(example("force_full_sync"))
+        .arg("--directory")
+        .arg(&snapshot_path)
+        .arg("--out")
+        .arg(&out_path)
+        .arg("--events")
+        .arg(&events_path)
+        .args(args)
+        .output()
+        .unwrap();
+    let lines = if out_path.exists() {
+        read_lines(&out_path)
+    } else {
+        Vec::new()
+    };
+    let events = if events_path.exists() {
+        read_lines(&events_path)
+    } else {
+        Vec::new()
+    };
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        lines,
+        events,
+    )
+}
+
+fn count_id(events: &[Value], id: u64) -> usize {
+    events.iter().filter(|e| e["id"] == id).count()
+}
+
+#[test]
+fn a_crashed_run_still_reports_each_domain_and_forest_completed() {
+    let events_path = scratch("crash-events.jsonl");
+    let out = Command::new(example("force_full_sync"))
+        .args([
+            "--synthetic",
+            "120",
+            "--null-transport",
+            "--crash-after-batches",
+            "3",
+        ])
+        .arg("--events")
+        .arg(&events_path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("crash after 3 batches"), "{stderr}");
+    let events = read_lines(&events_path);
+    // Two forests of one domain each: 622 per domain, 623 per forest.
+    assert_eq!(count_id(&events, 622), 2, "{stderr}");
+    assert_eq!(count_id(&events, 623), 2);
+    // A forest whose first batch was lost in a crash had nothing durable
+    // yet: its full sync starts again (FirstStart); the others resume.
+    assert!(count_id(&events, 617) >= 2);
+    for connector in ["onprem.contoso.com", "fabrikam.com"] {
+        assert!(
+            events
+                .iter()
+                .any(|e| e["id"] == 623 && e["connector"] == connector)
+        );
+    }
+}
+
+#[test]
+fn staging_mode_runs_the_script_saves_it_and_suspends_sync() {
+    let (code, stderr, lines, events) = run_snapshot("staging", &snapshot(), &["--staging-mode"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("-Enable $true"),
+        "the script ran to its end: {stderr}"
+    );
+    assert!(stderr.contains("suspended by staging mode"), "{stderr}");
+    assert!(stderr.contains("ForceFullPasswordSync = 1"), "{stderr}");
+    assert!(lines.is_empty(), "nothing delivered");
+    assert!(
+        !events.iter().any(|e| e["id"] == 656),
+        "nothing read or sent"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "PasswordSyncSuspended" && e["id"].is_null())
+    );
+}
+
+#[test]
+fn a_tenant_without_password_hash_sync_is_one_line_exit_1() {
+    let mut tenant_off = snapshot();
+    tenant_off["tenant"]["password_hash_sync"] = json!(false);
+    let snapshot_path = scratch("phs-off.json");
+    std::fs::write(&snapshot_path, tenant_off.to_string()).unwrap();
+    let out_path = scratch("phs-off-out.jsonl");
+    let _ = std::fs::remove_file(&out_path);
+    let out = Command::new(example("force_full_sync"))
+        .arg("--directory")
+        .arg(&snapshot_path)
+        .arg("--out")
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap();
+    assert!(last.starts_with("error: "), "{stderr}");
+    assert!(
+        last.contains("password hash sync is not activated for this company"),
+        "{last}"
+    );
+    assert!(
+        last.contains("PasswordHashSync"),
+        "names the tenant feature: {last}"
+    );
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1);
+    assert!(!out_path.exists(), "nothing delivered");
+}
+
+#[test]
+fn without_domain_services_only_the_org_id_hash_leaves() {
+    let mut no_ds = snapshot();
+    no_ds["tenant"]["domain_services"] = json!(false);
+    let (code, stderr, lines, _) = run_snapshot("no-ds", &no_ds, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(lines.len(), user_vectors().len() + 1 + 2);
+    let expected = expected();
+    for line in &lines {
+        assert!(line["nt_hash"].is_null(), "{line}");
+        assert!(
+            line["salt"].is_null() && line["salt_hex"].is_null(),
+            "{line}"
+        );
+        assert_eq!(line["kerberos_keys"], json!([]));
+        let (_, nt, _) = &expected[line["source_anchor"].as_str().unwrap()];
+        let org_id: OrgIdHash = line["org_id"].as_str().unwrap().parse().unwrap();
+        if line["usn"].as_u64().unwrap() == expected[line["source_anchor"].as_str().unwrap()].0 {
+            assert!(org_id.verify_nt_hash(nt), "{line}");
+        }
+    }
+    // Kerberos off: NT hashes, no keys.
+    let mut no_kerberos = snapshot();
+    no_kerberos["tenant"]["sync_kerberos_passwords"] = json!(false);
+    let (code, stderr, lines, _) = run_snapshot("no-kerberos", &no_kerberos, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    for line in &lines {
+        assert!(line["nt_hash"].is_string(), "{line}");
+        assert_eq!(line["kerberos_keys"], json!([]));
+    }
+}
+
+#[test]
+fn selective_password_hash_sync_modes() {
+    let (code, stderr, lines, _) =
+        run_snapshot("sel-exclude", &snapshot(), &["--selective-phs", "exclude"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(lines.len(), user_vectors().len() + 2);
+    assert!(
+        !lines.iter().any(|l| l["source_anchor"] == anchor(101)),
+        "PHSFiltered left out"
+    );
+    let mut included = snapshot();
+    included["forests"][0]["accounts"][0]["adminDescription"] = json!("PHSIncluded");
+    let (code, stderr, lines, _) =
+        run_snapshot("sel-include", &included, &["--selective-phs", "include"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let anchors: std::collections::HashSet<&str> = lines
+        .iter()
+        .map(|l| l["source_anchor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        anchors,
+        [anchor(1).as_str()].into_iter().collect(),
+        "only PHSIncluded"
+    );
+    let out = Command::new(example("force_full_sync"))
+        .args(["--selective-phs", "sometimes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn idle_hours_leave_heartbeat_pairs_with_the_ad_connectors_identifier() {
+    let (code, stderr, _, events) = run_snapshot("idle", &snapshot(), &["--simulate-hours", "3"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        count_id(&events, 653),
+        6,
+        "a ping every 30 minutes for 3 hours"
+    );
+    assert_eq!(count_id(&events, 654), 6);
+    for ping in events.iter().filter(|e| e["id"] == 654) {
+        assert_eq!(ping["connector"], AD);
+        // The example's fixed identifier for the first AD connector.
+        assert_eq!(ping["connector_id"], "6d1e5c0a-4f3b-4b8e-9a61-0c0a5e1d2a01");
+    }
+}
+
+#[test]
+fn a_target_that_fails_every_item_ends_within_a_minute_naming_it() {
+    let started = std::time::Instant::now();
+    let out = Command::new(example("force_full_sync"))
+        .args(["--synthetic", "60", "--out", "/dev/full"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap();
+    assert!(last.contains("No space left on device"), "{last}");
+    // 60 users per forest, 4 of each out of scope (the generator's indexes
+    // 1 to 4: disabled, must change, MSOL_, critical): 112 queued.
+    assert!(last.contains("112 item(s) still queued"), "{last}");
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+}
+
+/// `--managed-domain-cert`: every line carries the two base64 envelopes,
+/// `"nt_hash": null` and `"kerberos_keys": []`; no NT hash or AES key of
+/// any account is in the file (hex either case, base64); the envelopes
+/// open with the key to the expected credentials, and the example, given
+/// `--managed-domain-key`, says it opened them all.
+#[test]
+fn managed_domain_certificate_seals_every_delivery() {
+    use base64::Engine as _;
+    use hashsync::formats::envelope::{ManagedDomainCertificate, ManagedDomainKey};
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/envelope");
+    let cert = format!("{data}/managed_domain_cert.pem");
+    let key_file = format!("{data}/managed_domain_key.pem");
+    let snapshot_path = scratch("snapshot-sealed.json");
+    std::fs::write(&snapshot_path, snapshot().to_string()).unwrap();
+    let out_path = scratch("out-sealed.jsonl");
+    let out = Command::new(example("force_full_sync"))
+        .arg("--directory")
+        .arg(&snapshot_path)
+        .arg("--out")
+        .arg(&out_path)
+        .args([
+            "--managed-domain-cert",
+            &cert,
+            "--managed-domain-key",
+            &key_file,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The vectors, the PHSFiltered account (selective sync is off), two changes.
+    let delivered = user_vectors().len() + 1 + 2;
+    assert!(
+        stderr.contains(&format!(
+            "{delivered} update(s) sealed; {delivered} opened again with --managed-domain-key"
+        )),
+        "{stderr}"
+    );
+
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let lowered = text.to_lowercase();
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut secrets: Vec<Vec<u8>> = Vec::new();
+    for v in user_vectors() {
+        for hex_text in [&v.nt_hash_hex, &v.aes256_hex, &v.aes128_hex] {
+            secrets.push(hex::decode(hex_text).unwrap());
+        }
+    }
+    for (_, nt, _) in expected().values() {
+        secrets.push(nt.expose_secret().to_vec());
+    }
+    for secret in &secrets {
+        assert!(!lowered.contains(&hex::encode(secret)));
+        assert!(!text.contains(b64(secret).trim_end_matches('=')));
+    }
+
+    let certificate = ManagedDomainCertificate::parse(&std::fs::read(&cert).unwrap()).unwrap();
+    let key = ManagedDomainKey::new(certificate, &std::fs::read(&key_file).unwrap()).unwrap();
+    let lines = read_lines(&out_path);
+    assert_eq!(lines.len(), delivered);
+    let mut last: HashMap<String, &Value> = HashMap::new();
+    for line in &lines {
+        assert_eq!(line["nt_hash"], Value::Null);
+        assert_eq!(line["kerberos_keys"], json!([]));
+        assert!(line["windows_supplemental_credentials"].is_string());
+        last.insert(line["source_anchor"].as_str().unwrap().to_owned(), line);
+    }
+    for (anchor, (usn, nt, _)) in expected() {
+        let line = last[&anchor];
+        assert_eq!(line["usn"].as_u64().unwrap(), usn);
+        let envelope = base64::engine::general_purpose::STANDARD
+            .decode(line["windows_legacy_credentials"].as_str().unwrap())
+            .unwrap();
+        let records = key.open(&envelope).unwrap();
+        // [0x0009005A][16][NT hash]
+        assert_eq!(records[..8], [0x5a, 0x00, 0x09, 0x00, 16, 0, 0, 0]);
+        assert_eq!(records[8..], nt.expose_secret()[..], "{anchor}");
+    }
+}
+
+#[test]
+fn managed_domain_flags_are_checked() {
+    let out = Command::new(example("force_full_sync"))
+        .args(["--managed-domain-key", "key.pem", "--null-transport"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--managed-domain-cert"));
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/envelope");
+    // The other domain's key does not belong to this certificate: exit 1,
+    // one line, before anything runs.
+    let out = Command::new(example("force_full_sync"))
+        .args([
+            "--managed-domain-cert",
+            &format!("{data}/managed_domain_cert.pem"),
+            "--managed-domain-key",
+            &format!("{data}/other_domain_key.pem"),
+            "--null-transport",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("does not belong"), "{stderr}");
+    assert!(out.stdout.is_empty());
 }

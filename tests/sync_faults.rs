@@ -16,7 +16,7 @@ use hashsync::sync::{
     AccountCredentials, ChannelConfig, Driver, Event, InMemoryCursorStore, ItemOutcome, RunOutcome,
     ScopeDecision, ScopePolicy, StoredHashes, VirtualClock,
 };
-use hashsync::{EncryptionType, NtHash, Password};
+use hashsync::{NtHash, Password};
 use sync_support::*;
 
 #[test]
@@ -167,24 +167,12 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
                     .find(|v| v.sam == account.sam_account_name)
                     .unwrap();
                 // The untouched vector users: Samba's keys too.
-                let keys = &stored
-                    .legacy
-                    .as_ref()
-                    .unwrap()
-                    .kerberos
-                    .as_ref()
-                    .unwrap()
-                    .keys;
-                let aes256 = keys
-                    .iter()
-                    .find(|k| k.etype() == EncryptionType::AES256_CTS_HMAC_SHA1_96)
-                    .unwrap();
-                assert_eq!(aes256.to_hex().as_str(), v.aes256_hex);
+                assert_eq!(aes256_hex(stored).as_deref(), Some(v.aes256_hex.as_str()));
                 NtHash::from_hex(&v.nt_hash_hex).unwrap()
             }
         };
         assert_eq!(
-            stored.legacy.as_ref().unwrap().nt_hash,
+            plaintext(stored).nt_hash,
             expected_nt,
             "{}",
             account.sam_account_name

@@ -9,22 +9,6 @@ use hashsync::sync::{
 use hashsync::{EncryptionType, NtHash, Password};
 use sync_support::*;
 
-fn key_hex(update: &hashsync::sync::CredentialUpdate, etype: EncryptionType) -> String {
-    let keys = &update
-        .legacy
-        .as_ref()
-        .unwrap()
-        .kerberos
-        .as_ref()
-        .unwrap()
-        .keys;
-    keys.iter()
-        .find(|k| k.etype() == etype)
-        .unwrap()
-        .to_hex()
-        .to_string()
-}
-
 const CONNECTOR_ID: hashsync::model::Uuid =
     hashsync::model::Uuid::from_u128(0x6d1e5c0a_4f3b_4b8e_9a61_0c0a5e1d2a01);
 
@@ -67,12 +51,12 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
         let anchor = guid(i as u32 + 1).source_anchor();
         let update = driver.transport().get(AAD, &anchor).unwrap();
         assert_eq!(
-            update.legacy.as_ref().unwrap().nt_hash.to_hex().as_str(),
+            plaintext(update).nt_hash.to_hex().as_str(),
             v.nt_hash_hex,
             "{}",
             v.id
         );
-        let kerberos = update.legacy.as_ref().unwrap().kerberos.as_ref().unwrap();
+        let kerberos = plaintext(update).kerberos.as_ref().unwrap();
         assert_eq!(
             hex::encode(kerberos.salt.as_bytes()),
             v.salt_hex,
@@ -80,11 +64,11 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
             v.id
         );
         assert_eq!(
-            key_hex(update, EncryptionType::AES256_CTS_HMAC_SHA1_96),
+            key_hex(update, EncryptionType::AES256_CTS_HMAC_SHA1_96).unwrap(),
             v.aes256_hex
         );
         assert_eq!(
-            key_hex(update, EncryptionType::AES128_CTS_HMAC_SHA1_96),
+            key_hex(update, EncryptionType::AES128_CTS_HMAC_SHA1_96).unwrap(),
             v.aes128_hex
         );
         let nt = NtHash::from_hex(&v.nt_hash_hex).unwrap();
@@ -165,23 +149,11 @@ fn full_then_incremental_delivers_vector_credentials_and_then_only_changes() {
     let update = transport.get(AAD, &guid(1).source_anchor()).unwrap();
     assert_eq!(update.usn, usn);
     let expected = hashsync::nt_hash(&Password::new(new_password));
-    assert_eq!(update.legacy.as_ref().unwrap().nt_hash, expected);
+    assert_eq!(plaintext(update).nt_hash, expected);
     assert!(update.org_id.verify_password(&Password::new(new_password)));
     // The salt is still the UPN-based one AD uses for vector 1.
-    assert_eq!(
-        hex::encode(
-            update
-                .legacy
-                .as_ref()
-                .unwrap()
-                .kerberos
-                .as_ref()
-                .unwrap()
-                .salt
-                .as_bytes()
-        ),
-        vectors[0].salt_hex
-    );
+    let salt = &plaintext(update).kerberos.as_ref().unwrap().salt;
+    assert_eq!(hex::encode(salt.as_bytes()), vectors[0].salt_hex);
     let ids: std::collections::BTreeSet<u16> = recorder.ids().into_iter().collect();
     assert_eq!(
         ids,

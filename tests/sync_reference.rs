@@ -57,7 +57,7 @@ fn snapshot_loads_and_jsonl_lines_have_the_contract_fields() {
     assert_eq!(forest.partition.dn(), "DC=onprem,DC=contoso,DC=com");
     let mut out = Vec::new();
     let mut driver = Driver::with_clock(
-        JsonLinesTransport::new(&mut out),
+        JsonLinesTransport::plaintext(&mut out),
         InMemoryCursorStore::new(),
         VirtualClock::new(),
         (),

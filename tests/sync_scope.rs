@@ -308,20 +308,17 @@ fn without_ntlm_sync_the_nt_hash_is_random_but_org_id_comes_from_the_real_one() 
     let (transport, _) = sync(accounts, config);
     let first = transport.get(AAD, &guid(1).source_anchor()).unwrap();
     let second = transport.get(AAD, &guid(2).source_anchor()).unwrap();
-    let (first_legacy, second_legacy) = (
-        first.legacy.as_ref().unwrap(),
-        second.legacy.as_ref().unwrap(),
-    );
-    assert_ne!(first_legacy.nt_hash, real);
-    assert_ne!(second_legacy.nt_hash, real);
+    assert_ne!(plaintext(first).nt_hash, real);
+    assert_ne!(plaintext(second).nt_hash, real);
     assert_ne!(
-        first_legacy.nt_hash, second_legacy.nt_hash,
+        plaintext(first).nt_hash,
+        plaintext(second).nt_hash,
         "fresh random per update"
     );
     assert!(first.org_id.verify_nt_hash(&real));
     assert!(first.org_id.verify_password(&Password::new(&v.password)));
     // The Kerberos keys are still the real ones.
-    let aes256 = &first_legacy.kerberos.as_ref().unwrap().keys[0];
+    let aes256 = &plaintext_keys(first)[0];
     assert_eq!(aes256.to_hex().as_str(), v.aes256_hex);
 }
 
@@ -398,7 +395,6 @@ fn events_never_contain_secrets_and_carry_entra_connect_ids_or_null() {
     }
     for (_, update) in transport.state() {
         assert!(!text.contains(update.org_id.encode().as_str()));
-        let nt_hash = update.legacy.as_ref().unwrap().nt_hash.to_hex().to_string();
-        assert!(!format!("{update:?}").contains(&nt_hash));
+        assert!(!format!("{update:?}").contains(&plaintext(update).nt_hash.to_hex().to_string()));
     }
 }

@@ -298,3 +298,21 @@ pub fn json_object(fields: &[(&str, serde_json::Value)]) -> String {
         .collect();
     format!("{{{}}}", body.join(", "))
 }
+
+/// One line from stdin, without its line ending, in a buffer that
+/// zeroizes on drop; a read error is a one-line error, exit 1.
+pub fn stdin_line() -> zeroize::Zeroizing<String> {
+    let mut line = zeroize::Zeroizing::new(String::new());
+    if let Err(e) = std::io::stdin().read_line(&mut line) {
+        fail(1, format!("cannot read stdin: {e}"));
+    }
+    let end = line.trim_end_matches(['\r', '\n']).len();
+    line.truncate(end);
+    line
+}
+
+/// Reads a file named by a flag; failure is a one-line error, exit 1.
+pub fn read_file(flag: &str, path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path)
+        .unwrap_or_else(|e| fail(1, format!("{flag} {}: cannot read: {e}", path.display())))
+}

@@ -4,10 +4,13 @@
 
 use zeroize::Zeroizing;
 
+use crate::crypto::{Iterations, Salt};
 use crate::error::FormatError;
+use crate::formats::hex::HexCase;
 use crate::formats::opaque::OpaqueBytes;
 use crate::formats::reader::{ByteReader, to_u32};
-use crate::secret::NtHash;
+use crate::formats::supplemental::{KeyGeneration, StoredCredentials};
+use crate::secret::{KerberosKey, NtHash};
 
 /// Attribute id of `unicodePwd` (its value: the 16-byte NT hash).
 pub const UNICODE_PWD: u32 = 0x0009_005A;
@@ -102,11 +105,7 @@ impl AttributeRecord {
 
     /// Appends this record's bytes.
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), FormatError> {
-        let value = self.expose_value();
-        out.extend_from_slice(&self.id().to_le_bytes());
-        out.extend_from_slice(&to_u32(value.len(), "attribute record length")?.to_le_bytes());
-        out.extend_from_slice(value);
-        Ok(())
+        push_record(out, self.id(), self.expose_value())
     }
 
     /// Encodes records one after the other.
@@ -149,10 +148,77 @@ pub fn encode_legacy_credentials(
 ) -> Result<Zeroizing<Vec<u8>>, FormatError> {
     let mut out = Zeroizing::new(Vec::with_capacity(32 + supplemental_credentials.len()));
     AttributeRecord::UnicodePwd(nt_hash.clone()).encode_into(&mut out)?;
-    out.extend_from_slice(&SUPPLEMENTAL_CREDENTIALS.to_le_bytes());
-    out.extend_from_slice(
-        &to_u32(supplemental_credentials.len(), "attribute record length")?.to_le_bytes(),
-    );
-    out.extend_from_slice(supplemental_credentials);
+    push_record(&mut out, SUPPLEMENTAL_CREDENTIALS, supplemental_credentials)?;
     Ok(out)
+}
+
+/// The plaintext of `WindowsLegacyCredentials`: the `unicodePwd` record
+/// holding the NT hash (or, when the tenant's SyncNtlmPasswords is off, a
+/// random one in its place).
+///
+/// ```
+/// use hashsync::formats::legacy::{self, AttributeRecord};
+/// use hashsync::NtHash;
+/// let nt = NtHash::from_hex("cf3a5525ee9414229e66279623ed5c58")?;
+/// let bytes = legacy::windows_legacy_credentials(&nt)?;
+/// assert_eq!(bytes.len(), 8 + 16);
+/// assert_eq!(AttributeRecord::decode_all(&bytes)?, [AttributeRecord::UnicodePwd(nt)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn windows_legacy_credentials(nt_hash: &NtHash) -> Result<Zeroizing<Vec<u8>>, FormatError> {
+    AttributeRecord::encode_all(&[AttributeRecord::UnicodePwd(nt_hash.clone())])
+}
+
+/// The plaintext of `WindowsSupplementalCredentials`: the
+/// `supplementalCredentials` record holding the `USER_PROPERTIES` AD would
+/// write for the account's current Kerberos keys, with the salt and
+/// iteration count AD stored them with (`Primary:Kerberos-Newer-Keys`,
+/// `Primary:Kerberos` when there are DES keys, `Packages`; lower-case hex
+/// as Windows writes it). Keys of other types (`rc4-hmac`, the NT hash)
+/// travel in `WindowsLegacyCredentials` instead and are left out.
+///
+/// ```
+/// use hashsync::formats::legacy::{self, AttributeRecord};
+/// use hashsync::formats::StoredCredentials;
+/// use hashsync::{Iterations, Password, Salt, aes_keys};
+/// let salt = Salt::from("ONPREM.CONTOSO.COMalice");
+/// let keys = aes_keys(&Password::new("Passw0rd!"), &salt, Iterations::KERBEROS_DEFAULT);
+/// let bytes = legacy::windows_supplemental_credentials(
+///     &salt,
+///     Iterations::KERBEROS_DEFAULT,
+///     [&keys.aes256, &keys.aes128],
+/// )?;
+/// let [AttributeRecord::SupplementalCredentials(value)] = &AttributeRecord::decode_all(&bytes)?[..]
+/// else { panic!("one supplementalCredentials record") };
+/// let stored = StoredCredentials::parse(value.expose_secret())?;
+/// assert_eq!(stored.salt, salt);
+/// assert_eq!(stored.current.aes256, Some(keys.aes256));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn windows_supplemental_credentials<'a>(
+    salt: &Salt,
+    iterations: Iterations,
+    current_keys: impl IntoIterator<Item = &'a KerberosKey>,
+) -> Result<Zeroizing<Vec<u8>>, FormatError> {
+    let stored = StoredCredentials {
+        salt: salt.clone(),
+        iterations,
+        current: KeyGeneration::from_keys(current_keys),
+        old: None,
+        older: None,
+        wdigest: None,
+        cleartext: None,
+    };
+    let value = stored.to_bytes(HexCase::Lower)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(8 + value.len()));
+    push_record(&mut out, SUPPLEMENTAL_CREDENTIALS, &value)?;
+    Ok(out)
+}
+
+/// Appends one `[id][length][value]` record.
+fn push_record(out: &mut Vec<u8>, id: u32, value: &[u8]) -> Result<(), FormatError> {
+    out.extend_from_slice(&id.to_le_bytes());
+    out.extend_from_slice(&to_u32(value.len(), "attribute record length")?.to_le_bytes());
+    out.extend_from_slice(value);
+    Ok(())
 }

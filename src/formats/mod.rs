@@ -6,6 +6,10 @@
 //! [`FormatError`](crate::error::FormatError) naming the field, never a
 //! panic.
 
+#[cfg(feature = "replication")]
+pub mod drs;
+#[cfg(feature = "domain-services")]
+pub mod envelope;
 mod hex;
 pub mod keytab;
 pub mod legacy;

@@ -202,3 +202,21 @@ impl PartitionSyncState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Timestamp;
+
+    // Expected values from Python: datetime.fromtimestamp(ms / 1000, timezone.utc).
+    #[test]
+    fn rfc3339_matches_python_across_leap_days_and_centuries() {
+        for (millis, expected) in [
+            (0, "1970-01-01T00:00:00.000Z"),
+            (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+            (4_107_542_399_999, "2100-02-28T23:59:59.999Z"),
+            (1_709_210_096_789, "2024-02-29T12:34:56.789Z"),
+        ] {
+            assert_eq!(Timestamp::from_unix_millis(millis).to_rfc3339(), expected);
+        }
+    }
+}

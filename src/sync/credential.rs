@@ -314,6 +314,45 @@ pub struct LegacyCredentials {
     pub kerberos: Option<StoredKerberosKeys>,
 }
 
+/// An update's legacy credentials as the transport receives them.
+///
+/// The engine prepares them in the clear; when the tenant has a Domain
+/// Services managed domain, the host seals them to its certificate
+/// ([`CredentialUpdate::seal_legacy`], or a
+/// [`SealingTransport`](super::SealingTransport) around its transport) so
+/// that no legacy secret reaches the transport. The plaintext path stays
+/// for tests and targets the host trusts (a Samba DC it runs itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LegacySecrets {
+    /// In the clear: the NT hash and the Kerberos keys.
+    Plaintext(LegacyCredentials),
+    /// Sealed to the managed domain's certificate: only its private key
+    /// opens them.
+    #[cfg(feature = "domain-services")]
+    Sealed(super::SealedLegacyCredentials),
+}
+
+impl LegacySecrets {
+    /// The credentials in the clear, if they are not sealed.
+    pub fn plaintext(&self) -> Option<&LegacyCredentials> {
+        match self {
+            Self::Plaintext(legacy) => Some(legacy),
+            #[cfg(feature = "domain-services")]
+            Self::Sealed(_) => None,
+        }
+    }
+
+    /// The sealed envelopes, if sealed.
+    #[cfg(feature = "domain-services")]
+    pub fn sealed(&self) -> Option<&super::SealedLegacyCredentials> {
+        match self {
+            Self::Plaintext(_) => None,
+            Self::Sealed(sealed) => Some(sealed),
+        }
+    }
+}
+
 /// One credential update, as a transport carries it to the target connector.
 ///
 /// Built by the engine ([`UpdateRequest::prepare`]); fields may be added in
@@ -336,10 +375,11 @@ pub struct CredentialUpdate {
     pub usn: u64,
     /// What Entra ID stores: the OrgId hash of the real NT hash, fresh salt.
     pub org_id: OrgIdHash,
-    /// NT hash and Kerberos keys for Domain Services: only when the tenant
-    /// has Domain Services (and its SyncOnPremPasswords is on); otherwise
-    /// the update carries the OrgId hash alone.
-    pub legacy: Option<LegacyCredentials>,
+    /// NT hash and Kerberos keys for Domain Services, in the clear or
+    /// sealed: only when the tenant has Domain Services (and its
+    /// SyncOnPremPasswords is on); otherwise the update carries the OrgId
+    /// hash alone.
+    pub legacy: Option<LegacySecrets>,
     /// The user must change the password at next logon.
     pub force_change_on_logon: bool,
 }
@@ -442,7 +482,7 @@ impl UpdateRequest {
             sam_account_name: self.sam_account_name.clone(),
             usn: self.usn,
             org_id,
-            legacy,
+            legacy: legacy.map(LegacySecrets::Plaintext),
             force_change_on_logon: self.force_change_on_logon,
         })
     }

@@ -43,6 +43,7 @@
 //!
 //! let update = driver.transport().get(aad, "MyIRAFVEd2aImaq7zN3u/w==").expect("delivered");
 //! let legacy = update.legacy.as_ref().expect("Domain Services");
+//! let legacy = legacy.plaintext().expect("not sealed: no certificate configured");
 //! assert_eq!(legacy.nt_hash.to_hex().as_str(), "cf3a5525ee9414229e66279623ed5c58");
 //! assert!(update.org_id.verify_password(&Password::new("Welcome1")));
 //! assert!(driver.cursors().get("onprem.contoso.com", partition.dn()).is_some());
@@ -59,6 +60,8 @@ mod engine;
 mod event;
 pub mod reference;
 mod scope;
+#[cfg(feature = "domain-services")]
+mod sealed;
 mod source;
 mod transport;
 
@@ -66,8 +69,8 @@ pub use crate::model::Partition;
 pub use account_query::AccountQuery;
 pub use configured::{ChannelStart, interrupt_running_cycles, record_partition_status};
 pub use credential::{
-    AccountCredentials, CredentialUpdate, LegacyCredentials, ObjectGuid, SourceAccount,
-    StoredHashes, StoredKerberosKeys, UpdateRequest,
+    AccountCredentials, CredentialUpdate, LegacyCredentials, LegacySecrets, ObjectGuid,
+    SourceAccount, StoredHashes, StoredKerberosKeys, UpdateRequest,
 };
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
 pub use diagnostics::{
@@ -90,6 +93,10 @@ pub use event::{Event, FullSyncReason, ItemOutcome};
 pub use scope::{
     PHS_FILTERED, PHS_INCLUDED, ScopeDecision, ScopePolicy, SelectivePasswordHashSync, SkipReason,
     UF_ACCOUNTDISABLE,
+};
+#[cfg(feature = "domain-services")]
+pub use sealed::{
+    SealedLegacyCredentials, SealingError, SealingTransport, SyncCredentialsChangeItem,
 };
 pub use source::{ChangeSource, SourceItem, SourceStream};
 pub use transport::{Batch, BatchId, ItemResult, Transport};

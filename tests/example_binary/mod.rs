@@ -1,4 +1,5 @@
 //! Runs the crate's example programs from integration tests.
+#![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,4 +28,28 @@ pub fn example(name: &str) -> PathBuf {
         .unwrap()
         .join("examples")
         .join(name)
+}
+
+/// Runs `program` with `args`, writes `stdin` to it and collects what it
+/// printed. A program that exits before reading stdin (bad arguments)
+/// breaks the pipe; that is expected, and the exit status tells the story.
+pub fn run_with_stdin(
+    program: &std::path::Path,
+    args: &[&str],
+    stdin: &[u8],
+) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    match child.stdin.take().unwrap().write_all(stdin) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.unwrap(),
+    }
+    child.wait_with_output().unwrap()
 }

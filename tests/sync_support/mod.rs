@@ -118,6 +118,24 @@ pub fn directory_with(accounts: Vec<SourceAccount>) -> Arc<Mutex<InMemoryDirecto
     Arc::new(Mutex::new(directory))
 }
 
+/// The hex of an update's Kerberos key of `etype`, if it carries one.
+pub fn key_hex(
+    update: &hashsync::sync::CredentialUpdate,
+    etype: hashsync::EncryptionType,
+) -> Option<String> {
+    let kerberos = update.legacy.as_ref()?.plaintext()?.kerberos.as_ref()?;
+    kerberos
+        .keys
+        .iter()
+        .find(|k| k.etype() == etype)
+        .map(|k| k.to_hex().to_string())
+}
+
+/// The hex of an update's AES256 key, if it carries one.
+pub fn aes256_hex(update: &hashsync::sync::CredentialUpdate) -> Option<String> {
+    key_hex(update, hashsync::EncryptionType::AES256_CTS_HMAC_SHA1_96)
+}
+
 /// Records events and status changes.
 #[derive(Default, Debug)]
 pub struct Recorder {
@@ -154,4 +172,23 @@ impl Observer for Recorder {
     fn status(&mut self, connector: &str, change: &StatusChange) {
         self.statuses.push((connector.to_owned(), change.clone()));
     }
+}
+
+/// An update's legacy credentials in the clear (no certificate configured).
+pub fn plaintext(update: &hashsync::sync::CredentialUpdate) -> &hashsync::sync::LegacyCredentials {
+    update
+        .legacy
+        .as_ref()
+        .expect("legacy credentials (a Domain Services tenant)")
+        .plaintext()
+        .expect("legacy credentials in the clear")
+}
+
+/// An update's plaintext Kerberos keys.
+pub fn plaintext_keys(update: &hashsync::sync::CredentialUpdate) -> &[hashsync::KerberosKey] {
+    &plaintext(update)
+        .kerberos
+        .as_ref()
+        .expect("Kerberos keys")
+        .keys
 }

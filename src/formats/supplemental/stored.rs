@@ -74,8 +74,13 @@ impl KeyGeneration {
         [&self.des_cbc_md5, &self.des_cbc_crc].into_iter().flatten()
     }
 
-    /// Files each known key by type; the first key of a type wins, other
-    /// types are left out.
+    /// Files each key by type (AES256, AES128, DES-CBC-MD5, DES-CBC-CRC);
+    /// the first key of a type wins, other types (`rc4-hmac`: the NT hash)
+    /// are left out.
+    pub fn from_keys<'a>(keys: impl IntoIterator<Item = &'a KerberosKey>) -> Self {
+        Self::collect(keys)
+    }
+
     fn collect<'a>(keys: impl IntoIterator<Item = &'a KerberosKey>) -> Self {
         let mut generation = Self::default();
         for key in keys {
