@@ -85,7 +85,16 @@ impl AccountView {
         let (in_scope, rule) = match account {
             Some(account) => match scope.decide(account) {
                 ScopeDecision::Skip(reason) => (false, Some(reason)),
-                ScopeDecision::Sync { .. } => (true, None),
+                // The rules keep it, but the engine may have found its
+                // input unusable (this change's skip in the log says so).
+                ScopeDecision::Sync { .. } => match history
+                    .iter()
+                    .rev()
+                    .find(|e| e.usn == account.usn && e.status.is_skip())
+                {
+                    Some(skip) => (false, skip.scope_rule),
+                    None => (true, None),
+                },
             },
             None => match history
                 .iter()
