@@ -87,6 +87,8 @@ use hashsync::sync::{
     InMemoryCursorStore, ItemOutcome, ItemResult, Observer, RunOutcome, SelectivePasswordHashSync,
     Transport, VirtualClock,
 };
+// The full syncs' progress lines (rate, ETA) come from the diagnostics record.
+use hashsync::sync::{Diagnostics, InMemoryObjectLog, SharedClock};
 use hashsync::{ChannelEvent, ConfigError, DriverError, Password};
 
 /// The tutorial's connector names (case-sensitive, as the script warns).
@@ -482,6 +484,8 @@ struct Progress {
     target_error: Option<String>,
     /// Items that got a final result (stored or refused for good).
     final_results: u64,
+    /// Every event, and each read, for the progress lines.
+    diagnostics: Diagnostics,
 }
 
 impl Progress {
@@ -499,6 +503,7 @@ impl Progress {
 
 impl Observer for Progress {
     fn event(&mut self, event: &Event) {
+        self.diagnostics.record_event(event);
         if let Some(out) = self.events.as_mut() {
             let written = serde_json::to_writer(&mut *out, event)
                 .map_err(std::io::Error::from)
@@ -517,15 +522,29 @@ impl Observer for Progress {
                 eprintln!("  domain {partition}: full sync started")
             }
             Event::DomainFullSyncProgress {
+                connector,
                 partition,
-                read,
-                synced,
-                skipped,
                 ..
             } => {
-                eprintln!(
-                    "  domain {partition}: {read} read, {synced} synced, {skipped} out of scope"
-                )
+                let progress = self.diagnostics.progress();
+                let domain = progress
+                    .iter()
+                    .filter(|forest| forest.connector == *connector)
+                    .flat_map(|forest| &forest.domains)
+                    .find(|domain| domain.partition == *partition);
+                if let Some(d) = domain {
+                    let total = d.estimated_total.map_or("?".to_owned(), |t| t.to_string());
+                    let rate = d
+                        .rate_per_second
+                        .map_or("-".to_owned(), |r| format!("{r:.0}/s"));
+                    let eta = d
+                        .eta_seconds
+                        .map_or("unknown".to_owned(), |e| format!("{e:.0} s"));
+                    eprintln!(
+                        "  domain {partition}: {}/{total} read, {} synced, {} out of scope, {} failed, {} in the retry queue; {rate} over the last minute, {:.0} s elapsed, ETA {eta}",
+                        d.read, d.synced, d.skipped, d.failed, d.retrying, d.elapsed_seconds
+                    );
+                }
             }
             Event::DomainFullSyncCompleted {
                 partition,
@@ -617,6 +636,8 @@ struct Server<'a> {
     target: Delivery,
     cursors: InMemoryCursorStore,
     progress: Progress,
+    /// The virtual clock every driver (and the progress) runs on.
+    clock: SharedClock<VirtualClock>,
     restarts: u64,
     batches: u64,
     /// Password sync is suspended by staging mode.
@@ -638,10 +659,11 @@ impl Server<'_> {
             faults.no_retry_rate = self.options.no_retry_rate;
             faults.seed = self.options.seed.wrapping_add(self.restarts);
             let transport = FaultInjectingTransport::new(&mut self.target, faults);
+            let diagnostics = self.progress.diagnostics.clone();
             let mut driver = Driver::with_clock(
                 transport,
                 &mut self.cursors,
-                VirtualClock::new(),
+                self.clock.clone(),
                 &mut self.progress,
             );
             // K batches complete; the next one is sent and its results are
@@ -661,7 +683,11 @@ impl Server<'_> {
                 channel.progress_interval = (forest.users / 10).max(100);
                 channel.scope.selective = self.options.selective_phs;
                 let start = driver
-                    .start_configured(&mut config, channel, forest.source())
+                    .start_configured(
+                        &mut config,
+                        channel,
+                        diagnostics.source(&forest.connector, forest.source()),
+                    )
                     .map_err(|e| match e {
                         // The refusal in the service's words, on one line.
                         DriverError::Configuration(refused) => refused.to_string(),
@@ -875,6 +901,7 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         )),
         None => None,
     };
+    let clock = SharedClock::new(VirtualClock::new());
     let mut server = Server {
         options,
         forests: &forests,
@@ -893,7 +920,9 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
             overflows: 0,
             target_error: None,
             final_results: 0,
+            diagnostics: Diagnostics::new(InMemoryObjectLog::default(), clock.clone()),
         },
+        clock,
         restarts: 0,
         batches: 0,
         suspended: false,

@@ -140,7 +140,10 @@ fn object_and_sync_object_show_one_account() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last = stderr.lines().last().unwrap();
-    assert!(last.starts_with("error: ") && last.contains("nobody"), "{stderr}");
+    assert!(
+        last.starts_with("error: ") && last.contains("nobody"),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty());
 }
 
