@@ -11,9 +11,9 @@ use hashsync::sync::reference::{
     FaultConfig, FaultInjectingTransport, InMemorySource, InMemoryTransport, MemorySourceError,
 };
 use hashsync::sync::{
-    AccountCredentials, ChangeSource, ChannelConfig, Cursor, Diagnostics, DiagnosticsObserver,
-    Driver, Finding, FindingScope, FindingStatus, InMemoryCursorStore, InMemoryObjectLog,
-    ObservedSource, Partition, SharedClock, SourceStream, VirtualClock,
+    AccountCredentials, ChangeSource, ChannelConfig, Clock, Cursor, Diagnostics,
+    DiagnosticsObserver, Driver, Finding, FindingScope, FindingStatus, InMemoryCursorStore,
+    InMemoryObjectLog, ObservedSource, Partition, SharedClock, SourceStream, VirtualClock,
 };
 use sync_support::*;
 
@@ -235,7 +235,7 @@ fn no_heartbeat_for_over_three_hours_is_an_error() {
         InMemoryTransport::new(),
     );
     // An hour of idle 2-minute cycles: the heartbeat pings after 30 minutes.
-    let end = clock.with(|c| hashsync::sync::Clock::now(c)) + Duration::from_secs(3600);
+    let end = clock.clone().now() + Duration::from_secs(3600);
     driver.run_until(end).unwrap();
     let pings = diagnostics
         .recent_events()
@@ -427,7 +427,7 @@ fn queue_scenario(limit: usize) -> Vec<Finding> {
     let config = configuration();
     let clock = SharedClock::new(VirtualClock::new());
     let diagnostics = Diagnostics::new(InMemoryObjectLog::default(), clock.clone());
-    let now = clock.with(|c| hashsync::sync::Clock::now(c));
+    let now = clock.clone().now();
     let mut channel_config = ChannelConfig::new(AD, AAD);
     channel_config.retry_queue_limit = limit;
     channel_config.batch_size = 10;
