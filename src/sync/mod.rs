@@ -6,6 +6,9 @@
 //! per AD connector); [`ChangeSource`], [`Transport`] and [`CursorStore`]
 //! are what a host implements; [`Driver`] runs channels over them, and
 //! [`reference`](mod@reference) holds implementations for tests and examples.
+//! [`Diagnostics`] records what the sync does (a per-account object log,
+//! full-sync progress) for [`diagnose`]'s findings, the one-account
+//! [`AccountView`] and [`sync_account`], a single-object sync.
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};

@@ -243,7 +243,7 @@ pub(crate) fn history_of<'a>(
     connector: &str,
     query: &AccountQuery,
 ) -> Vec<ObjectLogEntry> {
-    let anchors: Vec<&str> = entries
+    let anchors: std::collections::HashSet<&str> = entries
         .clone()
         .into_iter()
         .filter(|entry| entry.connector == connector && entry.is_about(query))
@@ -252,7 +252,7 @@ pub(crate) fn history_of<'a>(
     entries
         .into_iter()
         .filter(|entry| {
-            entry.connector == connector && anchors.contains(&entry.source_anchor.as_str())
+            entry.connector == connector && anchors.contains(entry.source_anchor.as_str())
         })
         .cloned()
         .collect()
