@@ -615,3 +615,86 @@ fn progress_mid_read_has_a_rate_and_an_eta() {
     // 870 left at two a second.
     assert!((eta - 435.0).abs() < 15.0, "{eta}");
 }
+
+/// A source that keeps the trait's defaults for `read_account` and
+/// `estimated_total`.
+struct PlainSource(InMemorySource);
+
+impl ChangeSource for PlainSource {
+    type Error = hashsync::sync::reference::MemorySourceError;
+
+    fn partitions(&mut self) -> Result<Vec<hashsync::sync::Partition>, Self::Error> {
+        self.0.partitions()
+    }
+
+    fn full_sync(
+        &mut self,
+        partition: &hashsync::sync::Partition,
+    ) -> Result<hashsync::sync::SourceStream<'_, Self::Error>, Self::Error> {
+        self.0.full_sync(partition)
+    }
+
+    fn changes_since(
+        &mut self,
+        partition: &hashsync::sync::Partition,
+        cursor: &hashsync::sync::Cursor,
+    ) -> Result<hashsync::sync::SourceStream<'_, Self::Error>, Self::Error> {
+        self.0.changes_since(partition, cursor)
+    }
+}
+
+#[test]
+fn read_account_finds_one_account_by_any_name_in_every_source() {
+    let accounts: Vec<SourceAccount> = (1..=5).map(|n| cleartext(n, &format!("u{n}"))).collect();
+    let memory = InMemorySource::new(directory_with(accounts));
+    let mut plain = PlainSource(memory.clone());
+    let mut memory = memory;
+    let anchor = guid(3).source_anchor();
+    for query in [
+        AccountQuery::parse("U3"),
+        AccountQuery::parse("cn=u3,cn=Users,DC=onprem,DC=contoso,DC=com"),
+        AccountQuery::parse(&anchor),
+    ] {
+        let by_default = plain.read_account(&partition(), &query).unwrap().unwrap();
+        let by_lookup = memory.read_account(&partition(), &query).unwrap().unwrap();
+        assert_eq!(by_default.object_guid, guid(3), "{query:?}");
+        assert_eq!(by_lookup.object_guid, guid(3), "{query:?}");
+    }
+    assert!(
+        plain
+            .read_account(&partition(), &AccountQuery::parse("u9"))
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        plain.estimated_total(&partition()),
+        None,
+        "the default knows no total"
+    );
+    assert_eq!(memory.estimated_total(&partition()), Some(5));
+
+    let mut synthetic = SyntheticSource::new(2, 50, "fabrikam.com").unwrap();
+    let domain = synthetic.partition().clone();
+    assert_eq!(synthetic.estimated_total(&domain), Some(50));
+    let expected = synthetic.account(17).unwrap();
+    for name in [
+        "user0000017".to_owned(),
+        expected.distinguished_name.clone(),
+        expected.object_guid.source_anchor(),
+    ] {
+        let found = synthetic
+            .read_account(&domain, &AccountQuery::parse(&name))
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(found.object_guid, expected.object_guid);
+    }
+    for missing in ["user0000050", "user0000017x", "nobody"] {
+        assert!(
+            synthetic
+                .read_account(&domain, &AccountQuery::parse(missing))
+                .unwrap()
+                .is_none(),
+            "{missing}"
+        );
+    }
+}
