@@ -21,10 +21,11 @@ use hashsync::sync::{
 };
 use sync_support::*;
 
-/// A target that refuses, for good, the accounts named `refused*`.
-#[derive(Default)]
+/// A target that refuses, for good, the accounts named `refused*`, and
+/// tells the diagnostics record why.
 struct RefusingTarget {
     delivered: Vec<String>,
+    diagnostics: Diagnostics,
 }
 
 impl Transport for RefusingTarget {
@@ -36,6 +37,11 @@ impl Transport for RefusingTarget {
             .iter()
             .map(|u| {
                 if u.sam_account_name.starts_with("refused") {
+                    self.diagnostics.record_refusal(
+                        &batch.source_connector,
+                        &u.source_anchor,
+                        "InvalidSoftMatch: another object has this anchor",
+                    );
                     ItemResult::FailedNoRetry
                 } else {
                     self.delivered.push(u.sam_account_name.clone());
@@ -105,8 +111,12 @@ fn full_sync(accounts: Vec<SourceAccount>, selective: SelectivePasswordHashSync)
     let source = InMemorySource::new(directory_with(accounts));
     let clock = SharedClock::new(VirtualClock::new());
     let diagnostics = Diagnostics::new(InMemoryObjectLog::default(), clock.clone());
+    let target = RefusingTarget {
+        delivered: Vec::new(),
+        diagnostics: diagnostics.clone(),
+    };
     let mut driver = Driver::with_clock(
-        RefusingTarget::default(),
+        target,
         InMemoryCursorStore::new(),
         clock,
         diagnostics.observer(),
@@ -217,7 +227,12 @@ fn a_synced_account_and_one_refused_for_good() {
     assert!(view.in_scope);
     let result = view.last_result.as_ref().unwrap();
     assert_eq!(result.status, ObjectLogStatus::NoRetry);
-    assert!(result.detail.as_deref().unwrap().contains("refused"));
+    let detail = result.detail.as_deref().unwrap();
+    assert!(detail.contains("refused"), "{detail}");
+    assert!(
+        detail.ends_with("InvalidSoftMatch: another object has this anchor"),
+        "{detail}"
+    );
     let json = serde_json::to_value(&view).unwrap();
     let keys: Vec<&str> = json
         .as_object()

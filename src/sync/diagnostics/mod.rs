@@ -131,6 +131,8 @@ struct State {
     progress: ProgressTracker,
     /// Where each account with a change in flight or queued was read.
     partitions: HashMap<(String, String), String>,
+    /// The target's reasons for refusals, until their results arrive.
+    refusals: HashMap<(String, String), String>,
     log_errors: u64,
 }
 
@@ -245,6 +247,7 @@ impl State {
                 if *outcome != ItemOutcome::Retrying {
                     self.partitions.remove(&key);
                 }
+                let reason = self.refusals.remove(&key);
                 let mut entry = ObjectLogEntry::new(
                     time,
                     event.connector(),
@@ -256,7 +259,10 @@ impl State {
                 entry.partition = partition;
                 entry.attempt = Some(*attempt);
                 if *outcome == ItemOutcome::NoRetry {
-                    entry.detail = Some("the target refused the change for good".to_owned());
+                    entry.detail = Some(reason.map_or_else(
+                        || "the target refused the change for good".to_owned(),
+                        |reason| format!("the target refused the change for good: {reason}"),
+                    ));
                 }
                 self.record(entry);
                 true
@@ -330,6 +336,7 @@ impl Diagnostics {
                 events: VecDeque::new(),
                 progress: ProgressTracker::default(),
                 partitions: HashMap::new(),
+                refusals: HashMap::new(),
                 log_errors: 0,
             })),
         }
@@ -376,6 +383,17 @@ impl Diagnostics {
     /// (what [`ObservedSource`] does).
     pub fn record_read(&self, connector: &str, partition: &str, account: &SourceAccount) {
         self.lock().read(connector, partition, account);
+    }
+
+    /// Records the target's reason for refusing (or failing) the update of
+    /// `source_anchor` from `connector`, as the host's transport learns it;
+    /// the object log's next result for the account carries it. The reason
+    /// must hold no secret (the target's error text, not the update).
+    pub fn record_refusal(&self, connector: &str, source_anchor: &str, reason: impl Into<String>) {
+        self.lock().refusals.insert(
+            (connector.to_owned(), source_anchor.to_owned()),
+            reason.into(),
+        );
     }
 
     /// The full syncs under way or done, per forest and domain, now.
