@@ -34,7 +34,9 @@
 //!   envelope again with the managed domain's private key, check it against
 //!   the update and report in the summary;
 //! - `--null-transport`: accept and drop every update;
-//! - `--events FILE`: write every event as a JSON line with a numeric `"id"`;
+//! - `--events FILE`: write every event as a JSON line: `"id"` is Entra
+//!   Connect's event id or `null` for the crate's own events, `"kind"` names
+//!   the event, `"connector_id"` is the AD connector's identifier;
 //! - `--fail-rate P`, `--no-retry-rate P`, `--seed N`: inject retryable and
 //!   permanent failures per item, seeded;
 //! - `--crash-after-batches K`: drop the engine and driver after K batches
@@ -65,6 +67,10 @@ mod cli;
 mod managed_domain;
 #[path = "common/secret_file.rs"]
 mod secret_file;
+#[path = "common/sync_progress.rs"]
+mod sync_progress;
+#[path = "common/tutorial_steps.rs"]
+mod tutorial_steps;
 
 use std::error::Error;
 use std::fs::File;
@@ -72,20 +78,21 @@ use std::io::{BufWriter, Write};
 use std::time::Duration;
 
 use cli::{Flags, Spec, fail};
+use sync_progress::Progress;
+use tutorial_steps::{configure_forest, force_flag, list_connectors};
 
 use hashsync::model::{
-    ConfigurationParameter, Connector, ConnectorType, FORCE_FULL_PASSWORD_SYNC,
-    ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, STAGING_MODE,
-    SyncConfiguration, Uuid,
+    Connector, ConnectorType, ManagedDomainSettings, Partition, STAGING_MODE, SyncConfiguration,
+    Uuid,
 };
 use hashsync::sync::reference::{
     FaultConfig, FaultInjectingTransport, ForestSnapshot, InMemoryTransport, JsonLinesTransport,
     MemorySourceError, NullTransport, Snapshot, SnapshotTenant, SyntheticSource,
 };
 use hashsync::sync::{
-    Batch, CYCLE_INTERVAL, ChangeSource, ChannelConfig, ChannelStart, Clock, Driver, Event,
-    InMemoryCursorStore, ItemOutcome, ItemResult, Observer, RunOutcome, SelectivePasswordHashSync,
-    Transport, VirtualClock,
+    Batch, CYCLE_INTERVAL, ChangeSource, ChannelConfig, ChannelStart, Clock, Driver,
+    InMemoryCursorStore, ItemResult, RunOutcome, SelectivePasswordHashSync, Transport,
+    VirtualClock,
 };
 // The full syncs' progress lines (rate, ETA) come from the diagnostics record.
 use hashsync::sync::{Diagnostics, InMemoryObjectLog, SharedClock};
@@ -349,59 +356,6 @@ fn tutorial_configuration(
     Ok(config)
 }
 
-/// Step 2: the connectors and their types, as the Synchronization Service
-/// Manager's Connectors tab shows them.
-fn list_connectors(config: &SyncConfiguration) {
-    let width = config
-        .connectors()
-        .iter()
-        .map(|c| c.name().len())
-        .max()
-        .unwrap_or(0)
-        .max("Name".len());
-    eprintln!("{:width$}  Type", "Name");
-    for connector in config.connectors() {
-        eprintln!(
-            "{:width$}  {}",
-            connector.name(),
-            connector.connector_type().display_name()
-        );
-    }
-}
-
-/// Step 3 for one forest, statement by statement as the tutorial's script.
-fn configure_forest(
-    config: &mut SyncConfiguration,
-    ad_connector: &str,
-    azuread_connector: &str,
-) -> Result<(), ConfigError> {
-    eprintln!("$c = Get-ADSyncConnector -Name {ad_connector:?}");
-    let mut c = config.connector(ad_connector)?.clone();
-    eprintln!(
-        "$p = New-Object ...ConfigurationParameter {FORCE_FULL_PASSWORD_SYNC:?}, String, ConnectorGlobal, $null, $null, $null"
-    );
-    let mut p = ConfigurationParameter::new(
-        FORCE_FULL_PASSWORD_SYNC,
-        ParameterDataType::String,
-        ParameterScope::ConnectorGlobal,
-    )?;
-    eprintln!("$p.Value = 1");
-    p.set_value(1)?;
-    eprintln!("$c.GlobalParameters.Remove($p.Name)");
-    c.global_parameters_mut().remove(p.name());
-    eprintln!("$c.GlobalParameters.Add($p)");
-    c.global_parameters_mut().add(p)?;
-    eprintln!("$c = Add-ADSyncConnector -Connector $c");
-    config.add_or_replace_connector(c)?;
-    for enable in [false, true] {
-        eprintln!(
-            "Set-ADSyncAADPasswordSyncConfiguration -SourceConnector {ad_connector:?} -TargetConnector {azuread_connector:?} -Enable ${enable}"
-        );
-        config.set_password_sync(ad_connector, azuread_connector, enable)?;
-    }
-    Ok(())
-}
-
 /// Where accepted updates go.
 enum Target {
     Null(NullTransport),
@@ -455,175 +409,6 @@ impl Transport for Delivery {
             }
             None => self.target.send(batch),
         }
-    }
-}
-
-/// Per-forest totals over every run, re-reads after a crash included.
-#[derive(Default, Clone, Copy)]
-struct Totals {
-    /// In-scope changes queued for sending.
-    read: u64,
-    /// Deliveries the target accepted.
-    synced: u64,
-    /// Reads out of scope.
-    skipped: u64,
-    /// Changes the target refused for good.
-    failed: u64,
-}
-
-/// Prints readable progress, writes the events file, keeps the last
-/// transport error.
-struct Progress {
-    events: Option<BufWriter<File>>,
-    write_error: Option<std::io::Error>,
-    totals: Vec<(String, Totals)>,
-    retries: u64,
-    no_retry: u64,
-    overflows: u64,
-    /// The last error the target answered with (typed, from the driver).
-    target_error: Option<String>,
-    /// Items that got a final result (stored or refused for good).
-    final_results: u64,
-    /// Every event, and each read, for the progress lines.
-    diagnostics: Diagnostics,
-}
-
-impl Progress {
-    fn totals(&mut self, connector: &str) -> &mut Totals {
-        let index = match self.totals.iter().position(|(c, _)| c == connector) {
-            Some(index) => index,
-            None => {
-                self.totals.push((connector.to_owned(), Totals::default()));
-                self.totals.len() - 1
-            }
-        };
-        &mut self.totals[index].1
-    }
-}
-
-impl Observer for Progress {
-    fn event(&mut self, event: &Event) {
-        self.diagnostics.record_event(event);
-        if let Some(out) = self.events.as_mut() {
-            let written = serde_json::to_writer(&mut *out, event)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"));
-            if let Err(e) = written {
-                self.write_error.get_or_insert(e);
-            }
-        }
-        match event {
-            Event::ForestFullSyncStarted {
-                connector, reason, ..
-            } => {
-                eprintln!("forest {connector}: full sync started ({reason:?})")
-            }
-            Event::DomainFullSyncStarted { partition, .. } => {
-                eprintln!("  domain {partition}: full sync started")
-            }
-            Event::DomainFullSyncProgress {
-                connector,
-                partition,
-                ..
-            } => {
-                let progress = self.diagnostics.progress();
-                let domain = progress
-                    .iter()
-                    .filter(|forest| forest.connector == *connector)
-                    .flat_map(|forest| &forest.domains)
-                    .find(|domain| domain.partition == *partition);
-                if let Some(d) = domain {
-                    let total = d.estimated_total.map_or("?".to_owned(), |t| t.to_string());
-                    let rate = d
-                        .rate_per_second
-                        .map_or("-".to_owned(), |r| format!("{r:.0}/s"));
-                    let eta = d
-                        .eta_seconds
-                        .map_or("unknown".to_owned(), |e| format!("{e:.0} s"));
-                    eprintln!(
-                        "  domain {partition}: {}/{total} read, {} synced, {} out of scope, {} failed, {} in the retry queue; {rate} over the last minute, {:.0} s elapsed, ETA {eta}",
-                        d.read, d.synced, d.skipped, d.failed, d.retrying, d.elapsed_seconds
-                    );
-                }
-            }
-            Event::DomainFullSyncCompleted {
-                partition,
-                read,
-                synced,
-                skipped,
-                failed,
-                ..
-            } => eprintln!(
-                "  domain {partition}: full sync complete: {read} read, {synced} synced, {skipped} out of scope, {failed} failed"
-            ),
-            Event::DomainFullSyncFailed {
-                partition, reason, ..
-            } => {
-                eprintln!(
-                    "  domain {partition}: full sync attempt failed: {reason}; it goes on next cycle"
-                )
-            }
-            Event::ForestFullSyncCompleted {
-                connector, domains, ..
-            } => {
-                eprintln!("forest {connector}: full sync complete in {domains} domain(s)")
-            }
-            Event::PartitionFailed {
-                connector,
-                partition,
-                reason,
-                ..
-            } => {
-                eprintln!("forest {connector}: domain {partition} failed: {reason}")
-            }
-            Event::BatchFailed {
-                connector,
-                batch,
-                reason,
-                ..
-            } => {
-                eprintln!("forest {connector}: batch {batch} failed: {reason}")
-            }
-            Event::PasswordSyncSuspended {
-                connector, reason, ..
-            } => eprintln!("forest {connector}: {reason}"),
-            Event::RetryQueueOverflow { .. } => self.overflows += 1,
-            Event::AccountSkipped { connector, .. } => self.totals(connector).skipped += 1,
-            Event::PasswordChangeRequest {
-                connector, attempt, ..
-            } if *attempt == 1 => self.totals(connector).read += 1,
-            Event::PasswordChangeResult {
-                connector, outcome, ..
-            } => match outcome {
-                ItemOutcome::Success => {
-                    self.final_results += 1;
-                    self.totals(connector).synced += 1;
-                }
-                ItemOutcome::Retrying => self.retries += 1,
-                ItemOutcome::NoRetry => {
-                    self.final_results += 1;
-                    self.no_retry += 1;
-                    self.totals(connector).failed += 1;
-                }
-                _ => {}
-            },
-            Event::CycleCompleted {
-                connector,
-                read,
-                synced,
-                skipped,
-                failed,
-                retrying,
-                ..
-            } if *read > 0 => eprintln!(
-                "forest {connector}: cycle done: {read} read, {synced} synced, {skipped} out of scope, {failed} failed, {retrying} waiting for a retry"
-            ),
-            _ => {}
-        }
-    }
-
-    fn transport_error(&mut self, _connector: &str, error: &(dyn Error + 'static)) {
-        self.target_error = Some(error.to_string());
     }
 }
 
@@ -770,16 +555,6 @@ impl Server<'_> {
             }
         }
     }
-}
-
-fn force_flag(config: &SyncConfiguration, connector: &str) -> Result<String, ConfigError> {
-    Ok(config
-        .connector(connector)?
-        .global_parameters()
-        .get(FORCE_FULL_PASSWORD_SYNC)
-        .and_then(|p| p.value())
-        .unwrap_or("unset")
-        .to_owned())
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn Error>> {

@@ -376,6 +376,22 @@ fn tenant_settings_reach_the_channel() {
     );
 }
 
+/// A driver on a virtual clock whose wall time starts at `start`, with the
+/// configured channel started.
+fn started_at<'a>(
+    config: &mut SyncConfiguration,
+    transport: &'a mut InMemoryTransport,
+    cursors: &'a mut InMemoryCursorStore,
+    start: std::time::SystemTime,
+) -> Driver<InMemorySource, &'a mut InMemoryTransport, &'a mut InMemoryCursorStore, VirtualClock> {
+    let mut driver = Driver::with_clock(transport, cursors, VirtualClock::starting_at(start), ());
+    let channel = ChannelConfig::from_configuration(config, AD)
+        .unwrap()
+        .unwrap();
+    driver.start_configured(config, channel, source()).unwrap();
+    driver
+}
+
 #[test]
 fn the_driver_records_partition_sync_states() {
     use std::time::{Duration, UNIX_EPOCH};
@@ -383,18 +399,7 @@ fn the_driver_records_partition_sync_states() {
     let mut cursors = InMemoryCursorStore::new();
     let start = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let mut transport = InMemoryTransport::new();
-    let mut driver = Driver::with_clock(
-        &mut transport,
-        &mut cursors,
-        VirtualClock::starting_at(start),
-        (),
-    );
-    let channel = ChannelConfig::from_configuration(&config, AD)
-        .unwrap()
-        .unwrap();
-    driver
-        .start_configured(&mut config, channel, source())
-        .unwrap();
+    let mut driver = started_at(&mut config, &mut transport, &mut cursors, start);
     assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
     let records = driver.partition_sync_states().to_vec();
     driver.record_partition_states(&mut config).unwrap();
@@ -420,36 +425,24 @@ fn the_driver_records_partition_sync_states() {
     // A crash mid-cycle leaves it in progress; the next start records it
     // Interrupted, keeping the last successful cycle.
     force_full_sync(&mut config);
-    let mut driver = Driver::with_clock(
+    let mut driver = started_at(
+        &mut config,
         &mut transport,
         &mut cursors,
-        VirtualClock::starting_at(start + Duration::from_secs(600)),
-        (),
+        start + Duration::from_secs(600),
     );
-    let channel = ChannelConfig::from_configuration(&config, AD)
-        .unwrap()
-        .unwrap();
-    driver
-        .start_configured(&mut config, channel, source())
-        .unwrap();
     driver.set_batch_limit(Some(1));
     assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Interrupted);
     driver.record_partition_states(&mut config).unwrap();
     drop(driver);
     let state = config.partition_sync_state(AD, partition().dn()).unwrap();
     assert_eq!(state.status, PasswordSyncStatus::InProgress);
-    let mut driver = Driver::with_clock(
+    let driver = started_at(
+        &mut config,
         &mut transport,
         &mut cursors,
-        VirtualClock::starting_at(start + Duration::from_secs(1200)),
-        (),
+        start + Duration::from_secs(1200),
     );
-    let channel = ChannelConfig::from_configuration(&config, AD)
-        .unwrap()
-        .unwrap();
-    driver
-        .start_configured(&mut config, channel, source())
-        .unwrap();
     let state = config.partition_sync_state(AD, partition().dn()).unwrap();
     assert_eq!(state.status, PasswordSyncStatus::Interrupted);
     assert_eq!(

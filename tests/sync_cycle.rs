@@ -667,3 +667,70 @@ fn a_disabled_channel_is_stopped_and_removed() {
     drop(driver);
     assert_eq!(recorder.count_kind("ChannelStopped"), 1);
 }
+
+#[test]
+fn a_long_running_driver_with_faults_ends_with_the_newest_credentials() {
+    // One driver across many cycles (its read positions in play), 40%
+    // retryable failures, password changes landing between cycles.
+    let directory = directory_with(users(60));
+    let source = InMemorySource::new(directory.clone()).with_page_size(4);
+    let mut target = InMemoryTransport::new();
+    let mut cursors = InMemoryCursorStore::new();
+    let mut faults = FaultConfig::default();
+    faults.retry_rate = 0.4;
+    faults.seed = 5;
+    let mut driver = Driver::with_clock(
+        FaultInjectingTransport::new(&mut target, faults),
+        &mut cursors,
+        VirtualClock::new(),
+        (),
+    );
+    driver.set_threads(1);
+    let mut config = config();
+    config.batch_size = 7;
+    driver.start_channel(config, source, false).unwrap();
+    let mut newest = std::collections::HashMap::new();
+    for round in 0..6u32 {
+        driver.run_cycle().unwrap();
+        let mut dir = directory.lock().unwrap();
+        for k in 0..5u32 {
+            let n = 1 + (round * 11 + k * 7) % 60;
+            let password = format!("Round-{round}-{k}");
+            let usn = dir.set_password(guid(n), Password::new(&password)).unwrap();
+            newest.insert(guid(n).source_anchor(), (usn, password));
+        }
+        drop(dir);
+        let now = driver.clock().now();
+        driver.clock().sleep_until(now + CYCLE_INTERVAL);
+    }
+    let outcome = driver
+        .run_until_settled(Duration::from_secs(6 * 3600))
+        .unwrap();
+    assert_eq!(outcome, RunOutcome::Settled);
+    drop(driver);
+    let high = directory.lock().unwrap().highest_usn();
+    assert_eq!(
+        cursors.get(AD, partition().dn()),
+        Some(&Cursor::new(format!("U:{high}")))
+    );
+    assert_eq!(target.len(), 60);
+    let original = Password::new(&user_vectors()[0].password);
+    for (_, account) in directory.lock().unwrap().accounts() {
+        let anchor = account.object_guid.source_anchor();
+        let stored = target.get(AAD, &anchor).expect("delivered");
+        assert_eq!(
+            stored.usn, account.usn,
+            "{} not newest",
+            account.sam_account_name
+        );
+        let password = match newest.get(&anchor) {
+            Some((_, password)) => Password::new(password),
+            None => original.clone(),
+        };
+        assert!(
+            stored.org_id.verify_password(&password),
+            "{}",
+            account.sam_account_name
+        );
+    }
+}

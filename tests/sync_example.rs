@@ -472,19 +472,9 @@ fn staging_mode_runs_the_script_saves_it_and_suspends_sync() {
 fn a_tenant_without_password_hash_sync_is_one_line_exit_1() {
     let mut tenant_off = snapshot();
     tenant_off["tenant"]["password_hash_sync"] = json!(false);
-    let snapshot_path = scratch("phs-off.json");
-    std::fs::write(&snapshot_path, tenant_off.to_string()).unwrap();
-    let out_path = scratch("phs-off-out.jsonl");
-    let _ = std::fs::remove_file(&out_path);
-    let out = Command::new(example("force_full_sync"))
-        .arg("--directory")
-        .arg(&snapshot_path)
-        .arg("--out")
-        .arg(&out_path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (code, stderr, lines, _) = run_snapshot("phs-off", &tenant_off, &[]);
+    assert_eq!(code, Some(1));
+    assert!(lines.is_empty(), "nothing delivered");
     let last = stderr.lines().last().unwrap();
     assert!(last.starts_with("error: "), "{stderr}");
     assert!(
@@ -496,7 +486,6 @@ fn a_tenant_without_password_hash_sync_is_one_line_exit_1() {
         "names the tenant feature: {last}"
     );
     assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1);
-    assert!(!out_path.exists(), "nothing delivered");
 }
 
 #[test]

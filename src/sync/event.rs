@@ -1,39 +1,5 @@
-//! What the engine and the driver report, with Entra Connect's event ids.
-//!
-//! Every event names the source (AD) connector by name and by identifier
-//! (its GUID, as Entra Connect's event messages do) and carries structured
-//! fields a host can log, show as progress or map to the Windows event log.
-//! No event holds a secret: accounts appear by source anchor, DN and
-//! `sAMAccountName` only.
-//!
-//! Events that Entra Connect's password sync agent logs carry its id
-//! ([`Event::entra_connect_id`]), as Microsoft's troubleshooting page lists
-//! them:
-//!
-//! | id | event |
-//! |---|---|
-//! | 605 / 606 | an object is added to / removed from the retry queue |
-//! | 611 | error synchronizing a domain |
-//! | 617 / 618 | full sync started for a forest / a domain |
-//! | 619 | full sync progress in a domain |
-//! | 620 | objects the target refused for good (no-retry) were reported |
-//! | 621 | a domain's full sync attempt failed |
-//! | 622 / 623 | full sync completed for a domain / a forest |
-//! | 650 / 651 | batch upload started / ended |
-//! | 652 | batch upload error |
-//! | 653 / 654 | heartbeat ping started / ended |
-//! | 655 | heartbeat ping error |
-//! | 656 / 657 | per-user password change request sent / its result |
-//! | 664 | a single-object sync failed |
-//!
-//! Events of this crate's own (an account skipped and why, a cursor
-//! committed, a cycle's summary, a retry-queue overflow, a channel that
-//! cannot run) have no Entra Connect id: `entra_connect_id()` is `None`.
-//!
-//! Serialising an [`Event`] gives a flat JSON object: `"id"` (Entra
-//! Connect's number or `null`), `"kind"` (the variant's name; also under
-//! its former key `"event"`), `"connector"`, `"connector_id"` and the
-//! event's fields.
+//! What the engine and the driver report: [`Event`], with Entra Connect's
+//! event ids.
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -85,8 +51,42 @@ macro_rules! events {
             $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)?
         }
     )*) => {
-        /// What the engine and the driver report; see the [module
-        /// documentation](self) for the ids and the JSON shape.
+        /// What the engine and the driver report, with Entra Connect's event ids.
+        ///
+        /// Every event names the source (AD) connector by name and by identifier
+        /// (its GUID, as Entra Connect's event messages do) and carries structured
+        /// fields a host can log, show as progress or map to the Windows event log.
+        /// No event holds a secret: accounts appear by source anchor, DN and
+        /// `sAMAccountName` only.
+        ///
+        /// Events that Entra Connect's password sync agent logs carry its id
+        /// ([`Event::entra_connect_id`]), as Microsoft's troubleshooting page lists
+        /// them:
+        ///
+        /// | id | event |
+        /// |---|---|
+        /// | 605 / 606 | an object is added to / removed from the retry queue |
+        /// | 611 | error synchronizing a domain |
+        /// | 617 / 618 | full sync started for a forest / a domain |
+        /// | 619 | full sync progress in a domain |
+        /// | 620 | objects the target refused for good (no-retry) were reported |
+        /// | 621 | a domain's full sync attempt failed |
+        /// | 622 / 623 | full sync completed for a domain / a forest |
+        /// | 650 / 651 | batch upload started / ended |
+        /// | 652 | batch upload error |
+        /// | 653 / 654 | heartbeat ping started / ended |
+        /// | 655 | heartbeat ping error |
+        /// | 656 / 657 | per-user password change request sent / its result |
+        /// | 664 | a single-object sync failed |
+        ///
+        /// Events of this crate's own (an account skipped and why, a cursor
+        /// committed, a cycle's summary, a retry-queue overflow, a channel that
+        /// cannot run) have no Entra Connect id: `entra_connect_id()` is `None`.
+        ///
+        /// Serialising an [`Event`] gives a flat JSON object: `"id"` (Entra
+        /// Connect's number or `null`), `"kind"` (the variant's name; also under
+        /// its former key `"event"`), `"connector"`, `"connector_id"` and the
+        /// event's fields.
         #[derive(Clone, Debug, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Event {
@@ -103,6 +103,10 @@ macro_rules! events {
         }
 
         impl Event {
+            /// Every variant's name, for the test that freezes the mapping.
+            #[cfg(test)]
+            const ALL_KINDS: &'static [&'static str] = &[$(stringify!($name)),*];
+
             /// Entra Connect's event id, or `None` for an event of this
             /// crate's own.
             pub fn entra_connect_id(&self) -> Option<u16> {
@@ -402,5 +406,305 @@ events! {
         source_anchor: Option<String>,
         /// Why it failed, in the object log's words.
         reason: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant with Entra Connect's id (Microsoft's troubleshooting
+    /// page, as DESIGN.md section 1 lists it) or none for the crate's own.
+    #[test]
+    fn the_event_id_mapping_is_entra_connects() {
+        let c = || "onprem.contoso.com".to_owned();
+        let id = Uuid::from_u128(0x6d1e5c0a_4f3b_4b8e_9a61_0c0a5e1d2a01);
+        let s = String::new;
+        let table: Vec<(Event, Option<u16>)> = vec![
+            (
+                Event::RetryQueueAdded {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                    source_anchor: s(),
+                    sam_account_name: s(),
+                    usn: 1,
+                    attempt: 1,
+                    retry_in_ms: 1,
+                    queued: 1,
+                },
+                Some(605),
+            ),
+            (
+                Event::RetryQueueRemoved {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                    source_anchor: s(),
+                    sam_account_name: s(),
+                    usn: 1,
+                    queued: 0,
+                },
+                Some(606),
+            ),
+            (
+                Event::PartitionFailed {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                    reason: s(),
+                },
+                Some(611),
+            ),
+            (
+                Event::ForestFullSyncStarted {
+                    connector: c(),
+                    connector_id: id,
+                    reason: FullSyncReason::FirstStart,
+                },
+                Some(617),
+            ),
+            (
+                Event::DomainFullSyncStarted {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                },
+                Some(618),
+            ),
+            (
+                Event::DomainFullSyncProgress {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                    read: 0,
+                    synced: 0,
+                    skipped: 0,
+                    failed: 0,
+                },
+                Some(619),
+            ),
+            (
+                Event::NoRetryObjectsReported {
+                    connector: c(),
+                    connector_id: id,
+                    count: 1,
+                },
+                Some(620),
+            ),
+            (
+                Event::DomainFullSyncFailed {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                    reason: s(),
+                },
+                Some(621),
+            ),
+            (
+                Event::DomainFullSyncCompleted {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                    read: 0,
+                    synced: 0,
+                    skipped: 0,
+                    failed: 0,
+                },
+                Some(622),
+            ),
+            (
+                Event::ForestFullSyncCompleted {
+                    connector: c(),
+                    connector_id: id,
+                    domains: 1,
+                },
+                Some(623),
+            ),
+            (
+                Event::BatchStarted {
+                    connector: c(),
+                    connector_id: id,
+                    target: s(),
+                    batch: 0,
+                    count: 1,
+                },
+                Some(650),
+            ),
+            (
+                Event::BatchCompleted {
+                    connector: c(),
+                    connector_id: id,
+                    target: s(),
+                    batch: 0,
+                    succeeded: 1,
+                    retrying: 0,
+                    failed: 0,
+                },
+                Some(651),
+            ),
+            (
+                Event::BatchFailed {
+                    connector: c(),
+                    connector_id: id,
+                    target: s(),
+                    batch: 0,
+                    count: 1,
+                    reason: s(),
+                },
+                Some(652),
+            ),
+            (
+                Event::PingStarted {
+                    connector: c(),
+                    connector_id: id,
+                    retrying: 0,
+                },
+                Some(653),
+            ),
+            (
+                Event::PingCompleted {
+                    connector: c(),
+                    connector_id: id,
+                    retrying: 0,
+                },
+                Some(654),
+            ),
+            (
+                Event::PingFailed {
+                    connector: c(),
+                    connector_id: id,
+                    reason: s(),
+                },
+                Some(655),
+            ),
+            (
+                Event::PasswordChangeRequest {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                    source_anchor: s(),
+                    distinguished_name: s(),
+                    sam_account_name: s(),
+                    usn: 1,
+                    force_change_on_logon: false,
+                    batch: 0,
+                    attempt: 1,
+                },
+                Some(656),
+            ),
+            (
+                Event::PasswordChangeResult {
+                    connector: c(),
+                    connector_id: id,
+                    source_anchor: s(),
+                    sam_account_name: s(),
+                    usn: 1,
+                    outcome: ItemOutcome::Success,
+                    attempt: 1,
+                    retry_in_ms: None,
+                },
+                Some(657),
+            ),
+            (
+                Event::RetryQueueOverflow {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                    source_anchor: s(),
+                    sam_account_name: s(),
+                    usn: 1,
+                    limit: 1,
+                },
+                None,
+            ),
+            (
+                Event::AccountSkipped {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                    source_anchor: s(),
+                    sam_account_name: s(),
+                    usn: 1,
+                    reason: SkipReason::Disabled,
+                    detail: None,
+                },
+                None,
+            ),
+            (
+                Event::CursorCommitted {
+                    connector: c(),
+                    connector_id: id,
+                    partition: s(),
+                },
+                None,
+            ),
+            (
+                Event::CycleCompleted {
+                    connector: c(),
+                    connector_id: id,
+                    read: 0,
+                    synced: 0,
+                    skipped: 0,
+                    failed: 0,
+                    retrying: 0,
+                },
+                None,
+            ),
+            (
+                Event::PasswordHashSyncNotActivated {
+                    connector: c(),
+                    connector_id: id,
+                    message: s(),
+                },
+                None,
+            ),
+            (
+                Event::PasswordSyncSuspended {
+                    connector: c(),
+                    connector_id: id,
+                    reason: s(),
+                },
+                None,
+            ),
+            (
+                Event::ChannelStopped {
+                    connector: c(),
+                    connector_id: id,
+                    retrying: 0,
+                },
+                None,
+            ),
+            (
+                Event::SingleObjectSyncFailed {
+                    connector: c(),
+                    connector_id: id,
+                    account: s(),
+                    source_anchor: None,
+                    reason: s(),
+                },
+                Some(664),
+            ),
+        ];
+        for (event, expected) in &table {
+            assert_eq!(event.entra_connect_id(), *expected, "{}", event.kind());
+            let json = serde_json::to_value(event).unwrap_or_default();
+            match expected {
+                Some(number) => assert_eq!(json["id"], *number, "{}", event.kind()),
+                None => assert!(json["id"].is_null(), "{}", event.kind()),
+            }
+            assert_eq!(json["kind"], event.kind());
+            assert_eq!(json["connector"], "onprem.contoso.com");
+            assert_eq!(json["connector_id"], "6d1e5c0a-4f3b-4b8e-9a61-0c0a5e1d2a01");
+        }
+        let kinds: Vec<&str> = table.iter().map(|(e, _)| e.kind()).collect();
+        assert_eq!(kinds, Event::ALL_KINDS, "every variant is in the table");
+        // 658 (Domain Services sync) and 659 (password policy sync) are
+        // Entra Connect's own events, not this crate's: nothing claims them.
+        assert!(
+            table
+                .iter()
+                .all(|(e, _)| !matches!(e.entra_connect_id(), Some(658 | 659)))
+        );
     }
 }

@@ -172,8 +172,18 @@ struct ChannelRun<S> {
 }
 
 /// A thin blocking driver: runs channels over a source per channel, one
-/// transport and one cursor store, in Entra Connect's 2-minute cycle (see
-/// the [module documentation](self)).
+/// transport and one cursor store, in Entra Connect's 2-minute cycle.
+///
+/// A cycle, per channel: read every partition (a full sync, a full sync
+/// resumed from its marked cursor, or the changes since the saved cursor),
+/// feeding the engine only while it wants input, so memory is bounded by
+/// the batch; prepare each batch with every core (the OrgId hash dominates
+/// the cost); send it; hand the results back; persist each cursor commit at
+/// once; record each partition's sync state. A cycle never waits for
+/// changes that keep failing: they stay in the retry queue, with backoff,
+/// for the next cycle. [`Driver::run`] repeats cycles every two minutes on
+/// its [`Clock`], with a heartbeat ping after 30 minutes without changes,
+/// until its [`StopHandle`] stops it.
 pub struct Driver<S, T, C, K = SystemClock, O = ()> {
     channels: Vec<ChannelRun<S>>,
     transport: T,
