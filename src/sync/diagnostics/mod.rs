@@ -455,13 +455,13 @@ impl Diagnostics {
     /// `account` is the account as the source reads it now, if read.
     pub fn account_view(
         &self,
-        configuration_scope: &super::ScopePolicy,
+        scope: &super::ScopePolicy,
         connector: &str,
         query: &AccountQuery,
         account: Option<&SourceAccount>,
     ) -> AccountView {
         let history = self.history(connector, query);
-        AccountView::build(connector, query, configuration_scope, account, history)
+        AccountView::build(connector, query, scope, account, history)
     }
 
     fn begin_full(&self, connector: &str, partition: &str, resumed: bool, total: Option<u64>) {

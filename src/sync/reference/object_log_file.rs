@@ -89,6 +89,8 @@ impl FileObjectLog {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        // A leftover of a crash in the middle of a rotation.
+        let _ = fs::remove_file(&temp);
         {
             let mut writer = BufWriter::new(create_private(&temp)?);
             for entry in self.memory.iter() {
