@@ -505,3 +505,60 @@ fn domain_services_without_ntlm_is_a_warning() {
     assert_eq!(finding.status, FindingStatus::Warning);
     assert!(finding.message.contains("NTLM"));
 }
+
+/// The configured start, as the service does it, for each gate.
+#[test]
+fn the_configured_gates_show_in_the_findings_of_a_real_start() {
+    use hashsync::sync::ChannelStart;
+    for gate in ["staging", "disabled", "feature off", "none"] {
+        let mut config = configuration();
+        match gate {
+            "staging" => config.global_settings_mut().set_staging_mode(true).unwrap(),
+            "disabled" => {
+                config.set_password_sync(AD, AAD, false).unwrap();
+            }
+            "feature off" => config.tenant_mut().company_features.password_hash_sync = false,
+            _ => {}
+        }
+        let clock = SharedClock::new(VirtualClock::new());
+        let diagnostics = Diagnostics::new(InMemoryObjectLog::default(), clock.clone());
+        let mut driver = Driver::with_clock(
+            InMemoryTransport::new(),
+            InMemoryCursorStore::new(),
+            clock,
+            diagnostics.observer(),
+        );
+        let channel = ChannelConfig::new(AD, AAD);
+        let source = diagnostics.source(AD, InMemorySource::new(directory_with(users(2))));
+        let start = driver.start_configured(&mut config, channel, source);
+        match gate {
+            "staging" => assert!(matches!(start, Ok(ChannelStart::StagingMode))),
+            "disabled" => assert!(matches!(start, Ok(ChannelStart::Disabled))),
+            "feature off" => assert!(start.is_err()),
+            _ => {
+                assert!(matches!(start, Ok(ChannelStart::Started { .. })));
+                driver.run_cycle().unwrap();
+            }
+        }
+        let findings = diagnostics.findings(&config, driver.partition_sync_states());
+        let expected: &[(&str, FindingStatus)] = match gate {
+            "staging" => &[
+                ("server.staging_mode", FindingStatus::Warning),
+                ("connector.last_cycle", FindingStatus::Warning),
+                ("domain.last_successful_cycle", FindingStatus::Warning),
+            ],
+            "disabled" => &[
+                ("connector.password_sync", FindingStatus::Error),
+                ("connector.last_cycle", FindingStatus::Warning),
+                ("domain.last_successful_cycle", FindingStatus::Warning),
+            ],
+            "feature off" => &[
+                ("tenant.password_hash_sync", FindingStatus::Error),
+                ("connector.last_cycle", FindingStatus::Warning),
+                ("domain.last_successful_cycle", FindingStatus::Warning),
+            ],
+            _ => &[],
+        };
+        assert_only_problems(&findings, expected);
+    }
+}
