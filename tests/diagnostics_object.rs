@@ -713,3 +713,26 @@ fn read_account_finds_one_account_by_any_name_in_every_source() {
         );
     }
 }
+
+#[test]
+fn the_file_log_stays_bounded_by_count() {
+    let dir = std::env::temp_dir().join(format!("hashsync-objlog-count-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("log.jsonl");
+    let limits = ObjectLogLimits::new(Duration::from_secs(3600), 10, 3);
+    let mut log = FileObjectLog::open(&path, limits, Timestamp::from_unix_millis(0)).unwrap();
+    let lines = || std::fs::read_to_string(&path).unwrap().lines().count();
+    for usn in 1..=6 {
+        log.record(entry(usn, "a", usn)).unwrap();
+    }
+    assert_eq!(lines(), 6, "appended up to twice the bound");
+    assert_eq!(usns(&log), [4, 5, 6]);
+    log.record(entry(7, "a", 7)).unwrap();
+    assert_eq!(lines(), 3, "then rewritten with what is kept");
+    assert_eq!(usns(&log), [5, 6, 7]);
+    drop(log);
+    let log = FileObjectLog::open(&path, limits, Timestamp::from_unix_millis(8000)).unwrap();
+    assert_eq!(usns(&log), [5, 6, 7]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
