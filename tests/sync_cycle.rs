@@ -734,3 +734,62 @@ fn a_long_running_driver_with_faults_ends_with_the_newest_credentials() {
         );
     }
 }
+
+/// A virtual clock that asks for a stop the first time the driver sleeps.
+struct StoppingClock {
+    clock: VirtualClock,
+    stop: StopHandle,
+}
+
+impl Clock for StoppingClock {
+    fn now(&mut self) -> Instant {
+        self.clock.now()
+    }
+
+    fn sleep_until(&mut self, deadline: Instant) {
+        self.stop.stop();
+        self.clock.sleep_until(deadline);
+    }
+}
+
+#[test]
+fn a_stop_while_waiting_for_a_retry_records_the_partition_interrupted() {
+    let stop = StopHandle::default();
+    let clock = StoppingClock {
+        clock: VirtualClock::new(),
+        stop: stop.clone(),
+    };
+    let mut recorder = Recorder::default();
+    let mut driver = Driver::with_clock(
+        BrokenTarget::default(),
+        InMemoryCursorStore::new(),
+        clock,
+        &mut recorder,
+    );
+    driver.set_stop_handle(stop);
+    driver.set_retries_first(true);
+    driver
+        .start_channel(
+            config(),
+            InMemorySource::new(directory_with(users(3))),
+            false,
+        )
+        .unwrap();
+    assert_eq!(driver.run().unwrap(), RunOutcome::Stopped);
+    assert_eq!(
+        driver.transport().batches,
+        1,
+        "stopped in the wait for the retry"
+    );
+    let states = driver.partition_sync_states().to_vec();
+    drop(driver);
+    assert_eq!(
+        recorder.statuses.last().map(|(_, s)| s.status),
+        Some(PartitionStatus::Interrupted),
+        "flushed before returning"
+    );
+    assert_eq!(
+        states[0].state.status,
+        hashsync::PasswordSyncStatus::Interrupted
+    );
+}

@@ -693,3 +693,27 @@ fn managed_domain_flags_are_checked() {
     assert!(stderr.contains("does not belong"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_target_failing_almost_every_item_gives_up_within_a_minute() {
+    let started = std::time::Instant::now();
+    let out = Command::new(example("force_full_sync"))
+        .args([
+            "--synthetic",
+            "40",
+            "--null-transport",
+            "--fail-rate",
+            "0.99",
+        ])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap();
+    assert!(
+        last.contains("keeps failing") && last.contains("still queued"),
+        "{last}"
+    );
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+}

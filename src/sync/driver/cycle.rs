@@ -129,7 +129,7 @@ where
                     handled.map_err(DriverError::Channel)?;
                 }
                 if let Some(abort) = self.send_ready(channel)? {
-                    return Ok(Some(abort));
+                    return self.abort(channel, abort);
                 }
                 if ended {
                     break;
@@ -141,7 +141,7 @@ where
                     match channel.next_retry().filter(|at| *at <= deadline) {
                         Some(at) => {
                             if let Some(abort) = self.wait_for(channel, at) {
-                                return Ok(Some(abort));
+                                return self.abort(channel, abort);
                             }
                         }
                         None => {
@@ -159,23 +159,23 @@ where
                         break;
                     };
                     if let Some(abort) = self.wait_for(channel, at) {
-                        return Ok(Some(abort));
+                        return self.abort(channel, abort);
                     }
                     if let Some(abort) = self.send_ready(channel)? {
-                        return Ok(Some(abort));
+                        return self.abort(channel, abort);
                     }
                 }
             }
         }
         loop {
             if let Some(abort) = self.send_ready(channel)? {
-                return Ok(Some(abort));
+                return self.abort(channel, abort);
             }
             let due = channel.next_retry().filter(|at| *at <= deadline);
             match due {
                 Some(at) if self.retries_first => {
                     if let Some(abort) = self.wait_for(channel, at) {
-                        return Ok(Some(abort));
+                        return self.abort(channel, abort);
                     }
                 }
                 _ => break,
@@ -184,6 +184,17 @@ where
         channel.end_cycle();
         self.flush(channel)?;
         Ok(None)
+    }
+
+    /// Ends the run: flushes what the channel still holds (a stop while
+    /// waiting leaves its Interrupted statuses queued) and passes `abort` on.
+    fn abort<SE: std::error::Error + 'static>(
+        &mut self,
+        channel: &mut Channel,
+        abort: RunOutcome,
+    ) -> Result<Abort, DriverError<SE, C::Error>> {
+        self.flush(channel)?;
+        Ok(Some(abort))
     }
 
     /// Pings the target when the channel's heartbeat is due.
