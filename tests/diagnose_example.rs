@@ -167,3 +167,52 @@ fn text_output_is_grouped_like_the_cmdlet() {
         at += found;
     }
 }
+
+#[test]
+fn a_snapshot_runs_with_its_tenant_and_accounts() {
+    let account = |n: u32, sam: &str, uac: u32| {
+        serde_json::json!({
+            "object_guid": format!("{n:08x}-0000-4000-8000-0000000000a5"),
+            "distinguished_name": format!("CN={sam},CN=Users,DC=onprem,DC=contoso,DC=com"),
+            "object_class": "user",
+            "sAMAccountName": sam,
+            "userPrincipalName": null,
+            "userAccountControl": uac,
+            "pwdLastSet": 133500000000000000u64,
+            "adminDescription": null,
+            "isCriticalSystemObject": false,
+            "usn": 100 + u64::from(n),
+            "password": format!("Snapshot-{n}-pw!"),
+        })
+    };
+    let snapshot = serde_json::json!({
+        "tenant": {"force_password_change_on_logon": false, "sync_ntlm_passwords": false},
+        "forests": [{
+            "connector": "onprem.contoso.com",
+            "realm": "ONPREM.CONTOSO.COM",
+            "dns_domain": "onprem.contoso.com",
+            "netbios_domain": "ONPREM",
+            "accounts": [account(1, "alice", 512), account(2, "bob", 514)],
+            "changes": []
+        }]
+    });
+    let dir = std::env::temp_dir().join(format!("hashsync-diagnose-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("snapshot.json");
+    std::fs::write(&path, snapshot.to_string()).unwrap();
+    let (json, _) = diagnose(&["--directory", path.to_str().unwrap(), "--object", "bob"]);
+    // The snapshot's tenant: Domain Services without NTLM.
+    assert_eq!(status(&json, "tenant.domain_services", None), "warning");
+    let forest = &json["progress"][0];
+    assert_eq!(forest["connector"], "onprem.contoso.com");
+    assert_eq!(
+        (
+            forest["read"].as_u64(),
+            forest["synced"].as_u64(),
+            forest["skipped"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(json["object"]["scope_rule"], "Disabled");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
