@@ -15,51 +15,6 @@
 //! - [`AccountView`] is one account: in scope and by which rule, its last
 //!   change read, its last result, its history; [`sync_account`] syncs it
 //!   now without moving any cursor.
-//!
-//! ```
-//! use std::sync::{Arc, Mutex};
-//! use hashsync::Password;
-//! use hashsync::sync::reference::{InMemoryDirectory, InMemorySource, InMemoryTransport};
-//! use hashsync::sync::{
-//!     AccountCredentials, AccountQuery, ChannelConfig, Diagnostics, Driver, InMemoryCursorStore,
-//!     InMemoryObjectLog, ObjectGuid, ObjectLogStatus, Partition, SharedClock, SourceAccount,
-//!     VirtualClock,
-//! };
-//!
-//! let partition = Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com")?;
-//! let mut directory = InMemoryDirectory::new();
-//! directory.add_partition(partition.clone());
-//! directory.add_account(
-//!     partition.dn(),
-//!     SourceAccount::new(
-//!         ObjectGuid::parse("00112233-4455-6677-8899-aabbccddeeff")?,
-//!         "jsmith",
-//!         AccountCredentials::Cleartext(Password::new("Welcome1")),
-//!     )
-//!     .with_pwd_last_set(133_500_000_000_000_000)
-//!     .with_usn(4711),
-//! )?;
-//! let source = InMemorySource::new(Arc::new(Mutex::new(directory)));
-//!
-//! let clock = SharedClock::new(VirtualClock::new());
-//! let diagnostics = Diagnostics::new(InMemoryObjectLog::default(), clock.clone());
-//! let mut driver = Driver::with_clock(
-//!     InMemoryTransport::new(),
-//!     InMemoryCursorStore::new(),
-//!     clock,
-//!     diagnostics.observer(),
-//! );
-//! let config = ChannelConfig::new("onprem.contoso.com", "contoso.onmicrosoft.com - Microsoft Entra ID");
-//! driver.start_channel(config, diagnostics.source("onprem.contoso.com", source), false)?;
-//! driver.run_cycle()?;
-//!
-//! let history = diagnostics.history("onprem.contoso.com", &AccountQuery::parse("jsmith"));
-//! let statuses: Vec<_> = history.iter().map(|e| e.status).collect();
-//! assert_eq!(statuses, [ObjectLogStatus::Read, ObjectLogStatus::Sent, ObjectLogStatus::Success]);
-//! let progress = diagnostics.progress();
-//! assert_eq!((progress[0].read, progress[0].synced, progress[0].completed), (1, 1, true));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -311,9 +266,63 @@ impl State {
 }
 
 /// What the sync did, gathered for diagnostics: the object log, the recent
-/// channel-level events and the full-sync progress (see the [module
-/// documentation](self)). Clones share the same record, so the driver's
-/// observer, the wrapped sources and the host's queries all see one.
+/// channel-level events and the full-sync progress. Clones share the same
+/// record, so the driver's observer, the wrapped sources and the host's
+/// queries all see one.
+///
+/// Give the driver its [`observer`](Self::observer) and wrap each
+/// channel's source in [`source`](Self::source): the engine's events feed
+/// the [object log](ObjectLog) (per account: read, skipped, sent, result)
+/// and the [full-sync progress](ForestProgress); the wrapped source adds
+/// each read's USN and change date, and the source's estimate of a full
+/// sync's size. [`findings`](Self::findings) runs [`diagnose`];
+/// [`account_view`](Self::account_view) shows one account, and
+/// [`sync_account`] syncs one now without moving any cursor.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use hashsync::Password;
+/// use hashsync::sync::reference::{InMemoryDirectory, InMemorySource, InMemoryTransport};
+/// use hashsync::sync::{
+///     AccountCredentials, AccountQuery, ChannelConfig, Diagnostics, Driver, InMemoryCursorStore,
+///     InMemoryObjectLog, ObjectGuid, ObjectLogStatus, Partition, SharedClock, SourceAccount,
+///     VirtualClock,
+/// };
+///
+/// let partition = Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com")?;
+/// let mut directory = InMemoryDirectory::new();
+/// directory.add_partition(partition.clone());
+/// directory.add_account(
+///     partition.dn(),
+///     SourceAccount::new(
+///         ObjectGuid::parse("00112233-4455-6677-8899-aabbccddeeff")?,
+///         "jsmith",
+///         AccountCredentials::Cleartext(Password::new("Welcome1")),
+///     )
+///     .with_pwd_last_set(133_500_000_000_000_000)
+///     .with_usn(4711),
+/// )?;
+/// let source = InMemorySource::new(Arc::new(Mutex::new(directory)));
+///
+/// let clock = SharedClock::new(VirtualClock::new());
+/// let diagnostics = Diagnostics::new(InMemoryObjectLog::default(), clock.clone());
+/// let mut driver = Driver::with_clock(
+///     InMemoryTransport::new(),
+///     InMemoryCursorStore::new(),
+///     clock,
+///     diagnostics.observer(),
+/// );
+/// let config = ChannelConfig::new("onprem.contoso.com", "contoso.onmicrosoft.com - Microsoft Entra ID");
+/// driver.start_channel(config, diagnostics.source("onprem.contoso.com", source), false)?;
+/// driver.run_cycle()?;
+///
+/// let history = diagnostics.history("onprem.contoso.com", &AccountQuery::parse("jsmith"));
+/// let statuses: Vec<_> = history.iter().map(|e| e.status).collect();
+/// assert_eq!(statuses, [ObjectLogStatus::Read, ObjectLogStatus::Sent, ObjectLogStatus::Success]);
+/// let progress = diagnostics.progress();
+/// assert_eq!((progress[0].read, progress[0].synced, progress[0].completed), (1, 1, true));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Diagnostics {
     state: Arc<Mutex<State>>,
