@@ -94,6 +94,8 @@ use hashsync::sync::{
     InMemoryCursorStore, ItemResult, RunOutcome, SelectivePasswordHashSync, Transport,
     VirtualClock,
 };
+// The full syncs' progress lines (rate, ETA) come from the diagnostics record.
+use hashsync::sync::{Diagnostics, InMemoryObjectLog, SharedClock};
 use hashsync::{ChannelEvent, ConfigError, DriverError, Password};
 
 /// The tutorial's connector names (case-sensitive, as the script warns).
@@ -419,6 +421,8 @@ struct Server<'a> {
     target: Delivery,
     cursors: InMemoryCursorStore,
     progress: Progress,
+    /// The virtual clock every driver (and the progress) runs on.
+    clock: SharedClock<VirtualClock>,
     restarts: u64,
     batches: u64,
     /// Password sync is suspended by staging mode.
@@ -440,10 +444,11 @@ impl Server<'_> {
             faults.no_retry_rate = self.options.no_retry_rate;
             faults.seed = self.options.seed.wrapping_add(self.restarts);
             let transport = FaultInjectingTransport::new(&mut self.target, faults);
+            let diagnostics = self.progress.diagnostics.clone();
             let mut driver = Driver::with_clock(
                 transport,
                 &mut self.cursors,
-                VirtualClock::new(),
+                self.clock.clone(),
                 &mut self.progress,
             );
             // K batches complete; the next one is sent and its results are
@@ -463,7 +468,11 @@ impl Server<'_> {
                 channel.progress_interval = (forest.users / 10).max(100);
                 channel.scope.selective = self.options.selective_phs;
                 let start = driver
-                    .start_configured(&mut config, channel, forest.source())
+                    .start_configured(
+                        &mut config,
+                        channel,
+                        diagnostics.source(&forest.connector, forest.source()),
+                    )
                     .map_err(|e| match e {
                         // The refusal in the service's words, on one line.
                         DriverError::Configuration(refused) => refused.to_string(),
@@ -667,6 +676,7 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         )),
         None => None,
     };
+    let clock = SharedClock::new(VirtualClock::new());
     let mut server = Server {
         options,
         forests: &forests,
@@ -685,7 +695,9 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
             overflows: 0,
             target_error: None,
             final_results: 0,
+            diagnostics: Diagnostics::new(InMemoryObjectLog::default(), clock.clone()),
         },
+        clock,
         restarts: 0,
         batches: 0,
         suspended: false,

@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use example_binary::example;
 
 /// Every example, with flags its `--help` must name.
-const EXAMPLES: [(&str, &[&str]); 4] = [
+const EXAMPLES: [(&str, &[&str]); 5] = [
     (
         "derive",
         &[
@@ -61,6 +61,19 @@ const EXAMPLES: [(&str, &[&str]); 4] = [
             "--no-retry-rate",
             "--seed",
             "--crash-after-batches",
+        ],
+    ),
+    (
+        "diagnose",
+        &[
+            "--directory",
+            "--fail-rate",
+            "--no-retry-rate",
+            "--seed",
+            "--staging-mode",
+            "--object",
+            "--sync-object",
+            "--json",
         ],
     ),
 ];
@@ -148,7 +161,7 @@ fn unknown_and_repeated_flags_are_refused() {
 
 #[test]
 fn absurd_values_are_refused_with_exit_2() {
-    let cases: [(&str, &[&str], &str); 14] = [
+    let cases: [(&str, &[&str], &str); 17] = [
         (
             "derive",
             &["--salt", "S", "--iterations", "10000001"],
@@ -233,6 +246,13 @@ fn absurd_values_are_refused_with_exit_2() {
                 "23",
             ],
             "--kvno",
+        ),
+        ("diagnose", &["--fail-rate", "1.5"], "--fail-rate"),
+        ("diagnose", &["--seed", "x"], "--seed"),
+        (
+            "diagnose",
+            &["--object", "a", "--sync-object", "b"],
+            "exclude",
         ),
     ];
     for (name, args, needle) in cases {

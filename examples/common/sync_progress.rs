@@ -6,7 +6,7 @@ use std::error::Error;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use hashsync::sync::{Event, ItemOutcome, Observer};
+use hashsync::sync::{Diagnostics, Event, ItemOutcome, Observer};
 
 /// Per-forest totals over every run, re-reads after a crash included.
 #[derive(Default, Clone, Copy)]
@@ -34,6 +34,9 @@ pub struct Progress {
     pub target_error: Option<String>,
     /// Items that got a final result (stored or refused for good).
     pub final_results: u64,
+    /// Every event (and, through the wrapped sources, each read), for the
+    /// progress lines.
+    pub diagnostics: Diagnostics,
 }
 
 impl Progress {
@@ -50,8 +53,37 @@ impl Progress {
     }
 }
 
+impl Progress {
+    /// One domain's full-sync progress, from the diagnostics record: read
+    /// of the source's total, synced, skipped, failed, in the retry queue,
+    /// the rate over the last minute, the time elapsed and an ETA.
+    fn progress_line(&self, connector: &str, partition: &str) {
+        let progress = self.diagnostics.progress();
+        let Some(d) = progress
+            .iter()
+            .filter(|forest| forest.connector == connector)
+            .flat_map(|forest| &forest.domains)
+            .find(|domain| domain.partition == partition)
+        else {
+            return;
+        };
+        let total = d.estimated_total.map_or("?".to_owned(), |t| t.to_string());
+        let rate = d
+            .rate_per_second
+            .map_or("-".to_owned(), |r| format!("{r:.0}/s"));
+        let eta = d
+            .eta_seconds
+            .map_or("unknown".to_owned(), |e| format!("{e:.0} s"));
+        eprintln!(
+            "  domain {partition}: {}/{total} read, {} synced, {} out of scope, {} failed, {} in the retry queue; {rate} over the last minute, {:.0} s elapsed, ETA {eta}",
+            d.read, d.synced, d.skipped, d.failed, d.retrying, d.elapsed_seconds
+        );
+    }
+}
+
 impl Observer for Progress {
     fn event(&mut self, event: &Event) {
+        self.diagnostics.record_event(event);
         if let Some(out) = self.events.as_mut() {
             let written = serde_json::to_writer(&mut *out, event)
                 .map_err(std::io::Error::from)
@@ -70,16 +102,10 @@ impl Observer for Progress {
                 eprintln!("  domain {partition}: full sync started")
             }
             Event::DomainFullSyncProgress {
+                connector,
                 partition,
-                read,
-                synced,
-                skipped,
                 ..
-            } => {
-                eprintln!(
-                    "  domain {partition}: {read} read, {synced} synced, {skipped} out of scope"
-                )
-            }
+            } => self.progress_line(connector, partition),
             Event::DomainFullSyncCompleted {
                 partition,
                 read,

@@ -77,6 +77,7 @@ macro_rules! events {
         /// | 653 / 654 | heartbeat ping started / ended |
         /// | 655 | heartbeat ping error |
         /// | 656 / 657 | per-user password change request sent / its result |
+        /// | 664 | a single-object sync failed |
         ///
         /// Events of this crate's own (an account skipped and why, a cursor
         /// committed, a cycle's summary, a retry-queue overflow, a channel that
@@ -396,6 +397,16 @@ events! {
         /// changes are re-read from the saved cursor when it starts again).
         retrying: u64,
     }
+    /// A single-object sync (an admin's "sync this account now") failed;
+    /// see [`sync_account`](super::sync_account).
+    [664] SingleObjectSyncFailed {
+        /// What the admin named the account by.
+        account: String,
+        /// Source anchor, when the account was found.
+        source_anchor: Option<String>,
+        /// Why it failed, in the object log's words.
+        reason: String,
+    }
 }
 
 #[cfg(test)]
@@ -663,6 +674,16 @@ mod tests {
                     retrying: 0,
                 },
                 None,
+            ),
+            (
+                Event::SingleObjectSyncFailed {
+                    connector: c(),
+                    connector_id: id,
+                    account: s(),
+                    source_anchor: None,
+                    reason: s(),
+                },
+                Some(664),
             ),
         ];
         for (event, expected) in &table {

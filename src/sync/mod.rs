@@ -6,6 +6,9 @@
 //! per AD connector); [`ChangeSource`], [`Transport`] and [`CursorStore`]
 //! are what a host implements; [`Driver`] runs channels over them, and
 //! [`reference`](mod@reference) holds implementations for tests and examples.
+//! [`Diagnostics`] records what the sync does (a per-account object log,
+//! full-sync progress) for [`diagnose`]'s findings, the one-account
+//! [`AccountView`] and [`sync_account`], a single-object sync.
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
@@ -50,9 +53,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod account_query;
 mod configured;
 mod credential;
 mod cursor;
+mod diagnostics;
 mod driver;
 mod engine;
 mod event;
@@ -65,12 +70,21 @@ mod stored_attributes;
 mod transport;
 
 pub use crate::model::Partition;
+pub use account_query::AccountQuery;
 pub use configured::{ChannelStart, interrupt_running_cycles, record_partition_status};
 pub use credential::{
     AccountCredentials, CredentialUpdate, LegacyCredentials, LegacySecrets, ObjectGuid,
     SourceAccount, StoredHashes, StoredKerberosKeys, UpdateRequest,
 };
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
+pub use diagnostics::{
+    AccountView, DEFAULT_MAX_AGE, DEFAULT_PER_ACCOUNT, DEFAULT_TOTAL, Diagnostics,
+    DiagnosticsObserver, DomainProgress, Finding, FindingScope, FindingStatus, ForestProgress,
+    HEARTBEAT_MAX_AGE, InMemoryObjectLog, LastChange, LastResult, ObjectLog, ObjectLogEntry,
+    ObjectLogLimits, ObjectLogStatus, ObjectSyncOutcome, ObjectSyncReport, ObservedSource,
+    PERSISTENT_ERROR_WINDOW, PERSISTENT_ERRORS, SharedClock, SyncAccountError, TimedEvent,
+    diagnose, sync_account,
+};
 pub use driver::{
     CYCLE_INTERVAL, Clock, Driver, Observer, PartitionSyncRecord, RunOutcome, StopHandle,
     SystemClock, VirtualClock, prepare_batch,

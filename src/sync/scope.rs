@@ -1,7 +1,7 @@
 //! Which accounts password hash sync carries: Entra Connect's defaults,
 //! each rule configurable.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::credential::SourceAccount;
 
@@ -68,7 +68,7 @@ impl Default for ScopePolicy {
 }
 
 /// Why an account is out of scope.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum SkipReason {
     /// Its object class is not in scope.

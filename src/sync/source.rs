@@ -1,5 +1,6 @@
 //! The source trait: what the host reads from the directory.
 
+use super::account_query::AccountQuery;
 use super::credential::SourceAccount;
 use super::cursor::Cursor;
 use crate::model::Partition;
@@ -46,6 +47,37 @@ pub trait ChangeSource {
         partition: &Partition,
         cursor: &Cursor,
     ) -> Result<SourceStream<'_, Self::Error>, Self::Error>;
+
+    /// The one account of `partition` that `query` names, read now (for a
+    /// single-object sync and the one-account view), or `None` if the
+    /// partition has no such account.
+    ///
+    /// The default walks [`full_sync`](Self::full_sync)'s stream, which is
+    /// correct for every source but reads the whole partition; a source
+    /// that can look an account up (an LDAP search by `sAMAccountName`)
+    /// should say so here. Reading one account never moves a cursor.
+    fn read_account(
+        &mut self,
+        partition: &Partition,
+        query: &AccountQuery,
+    ) -> Result<Option<SourceAccount>, Self::Error> {
+        for item in self.full_sync(partition)? {
+            if let SourceItem::Account(account) = item?
+                && query.matches(&account)
+            {
+                return Ok(Some(account));
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many accounts a full sync of `partition` reads, if the source
+    /// can tell (an estimate is fine): it gives a full sync's progress an
+    /// ETA. The default, `None`, means "unknown".
+    fn estimated_total(&mut self, partition: &Partition) -> Option<u64> {
+        let _ = partition;
+        None
+    }
 }
 
 impl<S: ChangeSource + ?Sized> ChangeSource for Box<S> {
@@ -68,5 +100,17 @@ impl<S: ChangeSource + ?Sized> ChangeSource for Box<S> {
         cursor: &Cursor,
     ) -> Result<SourceStream<'_, Self::Error>, Self::Error> {
         (**self).changes_since(partition, cursor)
+    }
+
+    fn read_account(
+        &mut self,
+        partition: &Partition,
+        query: &AccountQuery,
+    ) -> Result<Option<SourceAccount>, Self::Error> {
+        (**self).read_account(partition, query)
+    }
+
+    fn estimated_total(&mut self, partition: &Partition) -> Option<u64> {
+        (**self).estimated_total(partition)
     }
 }

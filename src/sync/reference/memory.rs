@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::model::Partition;
 use crate::secret::Password;
+use crate::sync::account_query::AccountQuery;
 use crate::sync::credential::{AccountCredentials, ObjectGuid, SourceAccount};
 use crate::sync::cursor::Cursor;
 use crate::sync::source::{ChangeSource, SourceItem, SourceStream};
@@ -247,6 +248,26 @@ impl ChangeSource for InMemorySource {
     ) -> Result<SourceStream<'_, MemorySourceError>, MemorySourceError> {
         let phase = parse_cursor(cursor)?;
         Ok(Box::new(self.stream(partition.dn(), phase)?))
+    }
+
+    fn read_account(
+        &mut self,
+        partition: &Partition,
+        query: &AccountQuery,
+    ) -> Result<Option<SourceAccount>, MemorySourceError> {
+        let directory = self.lock()?;
+        let index = directory.partition_index(partition.dn())?;
+        Ok(directory.partitions[index]
+            .1
+            .iter()
+            .find(|account| query.matches(account))
+            .cloned())
+    }
+
+    fn estimated_total(&mut self, partition: &Partition) -> Option<u64> {
+        let directory = self.lock().ok()?;
+        let index = directory.partition_index(partition.dn()).ok()?;
+        Some(directory.partitions[index].1.len() as u64)
     }
 }
 

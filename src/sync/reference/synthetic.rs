@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::crypto::{Iterations, Salt, nt_hash};
 use crate::secret::{EncryptionType, KerberosKey, Password};
+use crate::sync::account_query::AccountQuery;
 use crate::sync::credential::{
     AccountCredentials, ObjectGuid, SourceAccount, StoredHashes, StoredKerberosKeys,
 };
@@ -265,6 +266,54 @@ impl ChangeSource for SyntheticSource {
             "U:{high_water}"
         )))));
         Ok(Box::new(items.into_iter()))
+    }
+
+    /// Looks the account up by its generated name, DN or GUID (no scan).
+    fn read_account(
+        &mut self,
+        partition: &Partition,
+        query: &AccountQuery,
+    ) -> Result<Option<SourceAccount>, MemorySourceError> {
+        self.check_partition(partition)?;
+        let Some(index) = self.index_named(query).filter(|i| *i < self.users) else {
+            return Ok(None);
+        };
+        let account = self.account(index)?;
+        Ok(query.matches(&account).then_some(account))
+    }
+
+    fn estimated_total(&mut self, partition: &Partition) -> Option<u64> {
+        (partition.dn() == self.partition.dn()).then_some(self.users)
+    }
+}
+
+impl SyntheticSource {
+    /// The index a query names, if it names one of this forest's accounts
+    /// (checked against the account itself by the caller).
+    fn index_named(&self, query: &AccountQuery) -> Option<u64> {
+        use base64::Engine as _;
+        let by_sam = |sam: &str| {
+            if sam.len() > 5 && sam[..5].eq_ignore_ascii_case("MSOL_") {
+                return Some(3);
+            }
+            sam.get(..4).filter(|p| p.eq_ignore_ascii_case("user"))?;
+            sam[4..].parse::<u64>().ok()
+        };
+        match query {
+            AccountQuery::SamAccountName(sam) => by_sam(sam),
+            AccountQuery::DistinguishedName(dn) => {
+                let rdn = dn.split(',').next()?;
+                rdn.get(..3).filter(|p| p.eq_ignore_ascii_case("CN="))?;
+                by_sam(&rdn[3..])
+            }
+            AccountQuery::SourceAnchor(anchor) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(anchor)
+                    .ok()?;
+                let tail: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
+                Some(u64::from_be_bytes(tail))
+            }
+        }
     }
 }
 
