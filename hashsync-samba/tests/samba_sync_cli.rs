@@ -94,7 +94,10 @@ fn an_unreachable_source_is_exit_one_naming_server_and_operation() {
 
 /// The repository's envelope test data (tests/data/envelope/README.md).
 fn envelope_data(name: &str) -> String {
-    format!("{}/../tests/data/envelope/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../tests/data/envelope/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 #[test]
@@ -110,7 +113,7 @@ fn a_bad_managed_domain_certificate_or_key_is_exit_one_before_any_server() {
     .unwrap();
     let missing = dir.join("missing.pem");
     let state = dir.join("state");
-    let url = ldapi_url(&dir.join("no such dc/ldapi"));
+    let url = ldapi_url(dir.join("no such dc/ldapi"));
     let (cert, key) = (
         envelope_data("managed_domain_cert.pem"),
         envelope_data("managed_domain_key.pem"),
