@@ -2,7 +2,9 @@
 //! forest log in at the target DC (Kerberos with only AES256 permitted, and
 //! NTLM) after `samba_sync` carried their hashes; out-of-scope accounts do
 //! not; incremental sync, a crash mid full sync, a source DC that goes
-//! away, and an account that reaches the target late.
+//! away, an account that reaches the target late, and the Domain Services
+//! path (updates sealed to the managed domain's certificate, opened at the
+//! target with its key), through `samba_sync` and in process.
 //!
 //! Needs root, a network namespace and Samba: `sudo bash .ci/install-samba`.
 //! Under CI (`CI` set) missing tools fail the test instead of skipping it.
@@ -18,7 +20,7 @@ mod population;
 mod runner;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gate::Gate;
@@ -105,7 +107,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         in_scope,
         out_of_scope,
     };
-    let scenarios: [(&str, Scenario); 9] = [
+    let scenarios: [(&str, Scenario); 10] = [
         ("full_sync_then_logins", full_sync_then_logins),
         (
             "incremental_newest_password_wins",
@@ -122,6 +124,7 @@ fn passwords_from_a_real_source_dc_log_in_at_a_real_target_dc() {
         ),
         ("account_late_at_the_target", account_late_at_the_target),
         ("target_away_batch_retried", target_away_batch_retried),
+        ("samba_sync_sealed", samba_sync_sealed),
         (
             "sealed_for_the_managed_domain",
             sealed_for_the_managed_domain,
@@ -483,6 +486,80 @@ fn target_away_batch_retried(lab: &mut Lab, tool: &Tool, _: &People) {
     assert_logs_in(lab, "spaces", "  retried  ");
 }
 
+fn samba_sync_sealed(lab: &mut Lab, tool: &Tool, _: &People) {
+    let (bin, state) = (&tool.bin, &tool.state);
+    // 7. The same CLI with the managed domain's certificate and key: a
+    // fresh self-signed RSA-2048 pair from openssl, its SHA-1 thumbprint
+    // from openssl too. The updates reach the target sealed to it, and
+    // what the target opened and wrote logs in.
+    let (cert, key) = (lab.root.join("md-cert.pem"), lab.root.join("md-key.pem"));
+    let generated = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=managed domain (hashsync lab)", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "openssl req: {generated:?}");
+    let fingerprint = Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha1", "-in"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    let fingerprint = String::from_utf8(fingerprint.stdout).unwrap();
+    let thumbprint: String = fingerprint
+        .trim()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .replace(':', "")
+        .to_uppercase();
+    assert_eq!(thumbprint.len(), 40, "{fingerprint}");
+    lab.accounts(
+        &lab.source,
+        json!([
+            {"op": "setpassword", "name": "bulk030", "password": "Sealed-Cli-30-Passw0rd"},
+            {"op": "setpassword", "name": "spaces", "password": "  sealed via cli  "},
+        ]),
+    )
+    .unwrap();
+    let run = sync(
+        bin,
+        lab,
+        state,
+        &[
+            "--managed-domain-cert",
+            cert.to_str().unwrap(),
+            "--managed-domain-key",
+            key.to_str().unwrap(),
+        ],
+        1000,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let summary = run.summary.expect("JSON summary");
+    assert_eq!(summary["mode"], "incremental", "{summary}");
+    assert_eq!(summary["synced"], 2, "{summary}");
+    assert_eq!(summary["failed"], 0, "{summary}");
+    assert!(
+        run.stderr.contains(&format!(
+            "sealed to the managed domain's certificate {thumbprint}"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("2 update(s) reached the target sealed"),
+        "{}",
+        run.stderr
+    );
+    assert_logs_in(lab, "bulk030", "Sealed-Cli-30-Passw0rd");
+    assert_logs_in(lab, "spaces", "  sealed via cli  ");
+    assert_refused(lab, "spaces", "  retried  ");
+}
+
 /// Only envelopes reach the target's side: the Entra ID relay in between,
 /// collapsed into the transport, never sees a legacy secret in the clear.
 struct OnlySealed {
@@ -506,7 +583,7 @@ impl Transport for OnlySealed {
 }
 
 fn sealed_for_the_managed_domain(lab: &mut Lab, _: &Tool, people: &People) {
-    // 7. The Domain Services path: legacy credentials sealed to the managed
+    // 8. The Domain Services path: legacy credentials sealed to the managed
     // domain's certificate (hashsync's envelope), opened at the target with
     // its private key, then written. In process, through the library.
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/envelope");
@@ -553,7 +630,7 @@ fn sealed_for_the_managed_domain(lab: &mut Lab, _: &Tool, people: &People) {
 }
 
 fn no_kerberos_keys_leaves_ntlm_only(lab: &mut Lab, _: &Tool, _: &People) {
-    // 8. A managed domain that does not sync Kerberos keys: the target gets
+    // 9. A managed domain that does not sync Kerberos keys: the target gets
     // the NT hash and loses its supplementalCredentials, so NTLM works with
     // the new password and Kerberos AES256 works with neither (its old keys
     // are gone with the attribute).

@@ -1,6 +1,8 @@
 //! `samba_sync`'s command-line contract, without a DC: help, bad flags,
-//! and an unreachable source (a typed one-line error naming the server and
-//! the operation, exit 1, nothing written to the state directory).
+//! an unreachable source (a typed one-line error naming the server and
+//! the operation, exit 1, nothing written to the state directory), and the
+//! managed domain's certificate and key (both or neither; a file that is
+//! no certificate, or a key of another certificate, is exit 1).
 
 use std::process::{Command, Output};
 
@@ -28,6 +30,8 @@ fn help_exits_zero_and_names_every_flag() {
         "--force-full-sync",
         "--crash-after-batches",
         "--events",
+        "--managed-domain-cert",
+        "--managed-domain-key",
     ] {
         assert!(text.contains(flag), "{flag} in --help");
     }
@@ -51,6 +55,8 @@ fn bad_flags_exit_two_with_one_line() {
         urls[2..].to_vec(),
         with(&["--crash-after-batches", "0"]),
         with(&["--crash-after-batches", "many"]),
+        with(&["--managed-domain-cert", "/tmp/cert.pem"]),
+        with(&["--managed-domain-key", "/tmp/key.pem"]),
     ] {
         let output = run(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -83,5 +89,69 @@ fn an_unreachable_source_is_exit_one_naming_server_and_operation() {
     assert!(line.contains("rootDSE read"), "{line}");
     assert!(output.stdout.is_empty(), "no summary on an error");
     assert!(!state.exists(), "nothing saved before the source answered");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The repository's envelope test data (tests/data/envelope/README.md).
+fn envelope_data(name: &str) -> String {
+    format!(
+        "{}/../tests/data/envelope/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn a_bad_managed_domain_certificate_or_key_is_exit_one_before_any_server() {
+    let dir = std::env::temp_dir().join(format!("samba-sync-cert-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_a_certificate = dir.join("not-a-cert.pem");
+    std::fs::write(
+        &not_a_certificate,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let missing = dir.join("missing.pem");
+    let state = dir.join("state");
+    let url = ldapi_url(dir.join("no such dc/ldapi"));
+    let (cert, key) = (
+        envelope_data("managed_domain_cert.pem"),
+        envelope_data("managed_domain_key.pem"),
+    );
+    let other_key = envelope_data("other_domain_key.pem");
+    let cases: [(&str, &str, &str); 3] = [
+        (
+            not_a_certificate.to_str().unwrap(),
+            &key,
+            "managed-domain certificate",
+        ),
+        (missing.to_str().unwrap(), &key, "read"),
+        (&cert, &other_key, "managed-domain key"),
+    ];
+    for (cert, key, says) in cases {
+        let output = run(&[
+            "--source",
+            &url,
+            "--target",
+            &url,
+            "--state",
+            state.to_str().unwrap(),
+            "--managed-domain-cert",
+            cert,
+            "--managed-domain-key",
+            key,
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{cert} {key}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let line = stderr.trim_end();
+        assert_eq!(line.lines().count(), 1, "{stderr}");
+        assert!(line.contains(says), "{line}");
+        assert!(
+            !line.contains("rootDSE"),
+            "refused before any server: {line}"
+        );
+        assert!(output.stdout.is_empty(), "no summary on an error");
+        assert!(!state.exists(), "nothing saved");
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }

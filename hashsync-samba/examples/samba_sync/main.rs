@@ -6,6 +6,7 @@
 //! cargo build --release --workspace --example samba_sync
 //! samba_sync --source URL --target URL --state DIR
 //!            [--force-full-sync] [--crash-after-batches K] [--events FILE]
+//!            [--managed-domain-cert FILE --managed-domain-key FILE]
 //! ```
 //!
 //! Each URL is `ldapi://` and the percent-encoded path of the DC's
@@ -19,6 +20,16 @@
 //! full sync; the flag is consumed (back to 0) when the channel starts.
 //! `--crash-after-batches K` aborts the process once K batches have been
 //! delivered. `--events FILE` appends every event as a JSON line.
+//!
+//! `--managed-domain-cert FILE --managed-domain-key FILE` (both or
+//! neither) take the managed domain's X.509 certificate (PEM or DER) and
+//! its RSA private key (PEM or DER, PKCS#8 or PKCS#1): updates then travel
+//! sealed, as with Entra Connect and Domain Services. The engine's updates
+//! pass through [`SealingTransport`] to the certificate, so no plaintext NT
+//! hash or Kerberos key reaches the target's transport; the target opens
+//! each envelope with the key and writes the decrypted `unicodePwd` and
+//! `supplementalCredentials`. stderr then says how many updates reached
+//! the target sealed and to which certificate thumbprint.
 //!
 //! Progress goes to stderr; the last stdout line is
 //! `{"mode": "full"|"incremental", "read": N, "synced": N, "out_of_scope": N, "failed": N}`.
@@ -45,15 +56,17 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use hashsync::formats::envelope::{ManagedDomainCertificate, ManagedDomainKey};
 use hashsync::model::{
     ConfigurationParameter, Connector, ConnectorType, FORCE_FULL_PASSWORD_SYNC,
     ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, SyncConfiguration,
 };
 use hashsync::sync::{
-    ChangeSource, ChannelConfig, ChannelStart, CursorStore, Driver, RunOutcome, SystemClock,
+    ChangeSource, ChannelConfig, ChannelStart, CursorStore, Driver, RunOutcome, SealingTransport,
+    SystemClock,
 };
 use progress::Progress;
-use timing::{LoggedTarget, TimedSource};
+use timing::{Delivery, LoggedTarget, SealedAtTarget, TimedSource};
 
 use hashsync_samba::{
     ConfigurationStore, FileCursorStore, SambaSource, SambaTarget, SourcePosition, StateLock,
@@ -64,6 +77,7 @@ const AZUREAD_DOMAIN: &str = "contoso.onmicrosoft.com";
 
 const USAGE: &str = "usage: samba_sync --source URL --target URL --state DIR
                   [--force-full-sync] [--crash-after-batches K] [--events FILE]
+                  [--managed-domain-cert FILE --managed-domain-key FILE]
 
 Password hash sync from a Samba AD DC (the source forest) into another
 (the managed domain). URLs are ldapi:// and the percent-encoded path of a
@@ -75,6 +89,10 @@ DC's private/ldap_priv/ldapi socket.
   --force-full-sync         the tutorial: ForceFullPasswordSync, then a full sync
   --crash-after-batches K   abort once K batches have been delivered
   --events FILE             append every event as a JSON line
+  --managed-domain-cert FILE  the managed domain's certificate (PEM or DER):
+                            updates travel sealed to it
+  --managed-domain-key FILE   its RSA private key (PEM or DER): the target
+                            opens the envelopes with it (both flags or neither)
   --help                    show this text";
 
 struct Options {
@@ -84,12 +102,15 @@ struct Options {
     force_full_sync: bool,
     crash_after_batches: Option<u64>,
     events: Option<PathBuf>,
+    /// The managed domain's certificate and key files (both or neither).
+    managed_domain: Option<(PathBuf, PathBuf)>,
 }
 
 fn parse_options() -> Result<Option<Options>, String> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
     let (mut source, mut target, mut state, mut events) = (None, None, None, None);
+    let (mut certificate, mut key) = (None, None);
     let mut force_full_sync = false;
     let mut crash_after_batches = None;
     let text = |value: std::ffi::OsString, flag: &str| {
@@ -118,6 +139,12 @@ fn parse_options() -> Result<Option<Options>, String> {
             Long("events") => {
                 events = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
             }
+            Long("managed-domain-cert") => {
+                certificate = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
+            }
+            Long("managed-domain-key") => {
+                key = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
+            }
             Long("force-full-sync") => force_full_sync = true,
             Long("crash-after-batches") => {
                 let value = text(
@@ -136,6 +163,12 @@ fn parse_options() -> Result<Option<Options>, String> {
         }
     }
     let missing = |name: &str| format!("{name} is required (see --help)");
+    let managed_domain = match (certificate, key) {
+        (Some(certificate), Some(key)) => Some((certificate, key)),
+        (None, None) => None,
+        (Some(_), None) => return Err("--managed-domain-cert needs --managed-domain-key".into()),
+        (None, Some(_)) => return Err("--managed-domain-key needs --managed-domain-cert".into()),
+    };
     Ok(Some(Options {
         source: source.ok_or_else(|| missing("--source"))?,
         target: target.ok_or_else(|| missing("--target"))?,
@@ -143,6 +176,7 @@ fn parse_options() -> Result<Option<Options>, String> {
         force_full_sync,
         crash_after_batches,
         events,
+        managed_domain,
     }))
 }
 
@@ -240,7 +274,29 @@ fn force_full_sync(
     Ok(())
 }
 
+/// The managed domain's certificate and its key, read from their files.
+fn load_managed_domain(
+    certificate: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<(ManagedDomainCertificate, ManagedDomainKey), String> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| format!("{}: read: {e}", path.display()))
+    };
+    let parsed = ManagedDomainCertificate::parse(&read(certificate)?)
+        .map_err(|e| format!("{}: managed-domain certificate: {e}", certificate.display()))?;
+    // The key's bytes are wiped once parsed.
+    let key_bytes = zeroize::Zeroizing::new(read(key)?);
+    let opener = ManagedDomainKey::new(parsed.clone(), &key_bytes)
+        .map_err(|e| format!("{}: managed-domain key: {e}", key.display()))?;
+    Ok((parsed, opener))
+}
+
 fn run(options: &Options) -> Result<Summary, String> {
+    // Before any server is asked: a bad certificate or key ends the run.
+    let managed_domain = match &options.managed_domain {
+        Some((certificate, key)) => Some(load_managed_domain(certificate, key)?),
+        None => None,
+    };
     let page_usns = std::env::var("HASHSYNC_SAMBA_PAGE_USNS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
@@ -299,8 +355,25 @@ fn run(options: &Options) -> Result<Summary, String> {
         write_error: None,
         partition_error: None,
     };
+    let samba = SambaTarget::new(&options.target);
+    let delivery = match managed_domain {
+        Some((certificate, key)) => {
+            eprintln!(
+                "{ad_connector}: legacy credentials sealed to the managed domain's certificate {}",
+                certificate.thumbprint()
+            );
+            Delivery::Sealed(SealingTransport::new(
+                SealedAtTarget {
+                    target: samba.with_managed_domain_key(key),
+                    sealed: 0,
+                },
+                certificate,
+            ))
+        }
+        None => Delivery::Plaintext(samba),
+    };
     let target = LoggedTarget {
-        target: SambaTarget::new(&options.target),
+        target: delivery,
         spent: Duration::ZERO,
         batches: 0,
         crash_after: options.crash_after_batches,
@@ -334,7 +407,7 @@ fn run(options: &Options) -> Result<Summary, String> {
     let (mut target, _, _) = driver.into_parts();
     let total = cycle_started.elapsed();
     let (read, write) = (read_time.get(), target.spent);
-    let timings = target.target.timings();
+    let timings = target.target.samba().timings();
     eprintln!(
         "{ad_connector}: {:.2} s in all: LDAP read {:.2} s, LDAP write {:.2} s (account search {:.2} s, modify {:.2} s), the rest (hashing, engine, state files, retry waits) {:.2} s",
         total.as_secs_f64(),
@@ -344,7 +417,10 @@ fn run(options: &Options) -> Result<Summary, String> {
         timings.modify.as_secs_f64(),
         total.saturating_sub(read + write).as_secs_f64()
     );
-    progress.log_target(&mut target.target);
+    if let Some(sealed) = target.target.sealed() {
+        eprintln!("{ad_connector}: {sealed} update(s) reached the target sealed");
+    }
+    progress.log_target(target.target.samba());
     progress.log_skips();
     let outcome = outcome.map_err(|e| e.to_string())?;
     if let Some(e) = progress.write_error.take() {

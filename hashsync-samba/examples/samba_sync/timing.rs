@@ -1,5 +1,6 @@
 //! Where a run's time goes: the source's reads and the target's writes,
-//! timed from outside the adapters; and the crash on demand.
+//! timed from outside the adapters; the crash on demand; and the sealed
+//! path to the target (the managed domain's certificate configured).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -7,13 +8,60 @@ use std::time::{Duration, Instant};
 
 use hashsync::model::Partition;
 use hashsync::sync::{
-    Batch, ChangeSource, Cursor, ItemResult, SourceItem, SourceStream, Transport,
+    Batch, ChangeSource, Cursor, ItemResult, LegacySecrets, SealingError, SealingTransport,
+    SourceItem, SourceStream, Transport,
 };
 use hashsync_samba::{SambaError, SambaSource, SambaTarget};
 
+/// How updates reach the target: as the engine prepared them, or sealed
+/// to the managed domain's certificate on the way (the target opens them
+/// with its key).
+pub(crate) enum Delivery {
+    Plaintext(SambaTarget),
+    Sealed(SealingTransport<SealedAtTarget>),
+}
+
+impl Delivery {
+    /// The Samba target behind either path.
+    pub(crate) fn samba(&mut self) -> &mut SambaTarget {
+        match self {
+            Delivery::Plaintext(target) => target,
+            Delivery::Sealed(sealing) => &mut sealing.get_mut().target,
+        }
+    }
+
+    /// How many updates reached the target sealed, on the sealed path.
+    pub(crate) fn sealed(&self) -> Option<u64> {
+        match self {
+            Delivery::Plaintext(_) => None,
+            Delivery::Sealed(sealing) => Some(sealing.get_ref().sealed),
+        }
+    }
+}
+
+/// The target behind the sealing: counts the envelopes it was handed, for
+/// the run's report.
+pub(crate) struct SealedAtTarget {
+    pub(crate) target: SambaTarget,
+    pub(crate) sealed: u64,
+}
+
+impl Transport for SealedAtTarget {
+    type Error = SambaError;
+
+    fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, SambaError> {
+        self.sealed += batch
+            .updates
+            .iter()
+            .filter(|u| matches!(u.legacy, Some(LegacySecrets::Sealed(_))))
+            .count() as u64;
+        self.target.send(batch)
+    }
+}
+
 /// The target, counting delivered batches to crash on demand.
 pub(crate) struct LoggedTarget {
-    pub(crate) target: SambaTarget,
+    pub(crate) target: Delivery,
     /// Time spent writing to the target.
     pub(crate) spent: Duration,
     pub(crate) batches: u64,
@@ -21,11 +69,14 @@ pub(crate) struct LoggedTarget {
 }
 
 impl Transport for LoggedTarget {
-    type Error = SambaError;
+    type Error = SealingError<SambaError>;
 
-    fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, SambaError> {
+    fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, Self::Error> {
         let started = Instant::now();
-        let results = self.target.send(batch);
+        let results = match &mut self.target {
+            Delivery::Plaintext(target) => target.send(batch).map_err(SealingError::Transport),
+            Delivery::Sealed(sealing) => sealing.send(batch),
+        };
         self.spent += started.elapsed();
         self.batches += 1;
         if self.crash_after.is_some_and(|k| self.batches >= k) {

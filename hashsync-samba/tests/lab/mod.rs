@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use hashsync_samba::ldapi_url;
 
 const ADMIN_PASSWORD: &str = "Lab-Admin-Passw0rd!";
-const TOOLS: [&str; 8] = [
+const TOOLS: [&str; 9] = [
     "/usr/sbin/samba",
     "/usr/bin/samba-tool",
     "/usr/bin/kinit",
@@ -22,6 +22,8 @@ const TOOLS: [&str; 8] = [
     "/usr/bin/unshare",
     "/usr/bin/ss",
     "/usr/bin/ldbsearch",
+    // The sealed run's managed-domain certificate and its thumbprint.
+    "/usr/bin/openssl",
 ];
 
 /// Whether the lab can run here; `Err` names what is missing.
