@@ -10,7 +10,7 @@ use crate::secret::NtHash;
 /// `unicodePwd` and the raw `supplementalCredentials` value as read from
 /// AD, not yet parsed: the parse then runs when the batch is prepared, on
 /// the hashing threads, instead of serially on the thread that reads the
-/// source. Use [`AccountCredentials::Stored`] instead when the source
+/// source. Use [`AccountCredentials::Stored`](super::AccountCredentials::Stored) instead when the source
 /// should reject a malformed value itself, per account.
 ///
 /// ```
