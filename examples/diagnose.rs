@@ -33,9 +33,7 @@ use std::time::{Duration, Instant};
 
 use cli::{Flags, Spec, fail};
 
-use hashsync::model::{
-    Connector, ConnectorType, ManagedDomainSettings, Partition, SyncConfiguration,
-};
+use hashsync::model::{Connector, ConnectorType, Partition, SyncConfiguration};
 use hashsync::sync::reference::{
     FaultConfig, FaultInjectingTransport, InMemoryTransport, MemorySourceError, Snapshot,
     SnapshotTenant, SyntheticSource,
@@ -208,16 +206,7 @@ fn configuration(
         AZUREAD_CONNECTOR,
         "contoso.onmicrosoft.com",
     )?)?;
-    let settings = config.tenant_mut();
-    settings.company_features.password_hash_sync = tenant.password_hash_sync;
-    settings.company_features.force_password_change_on_logon =
-        tenant.force_password_change_on_logon;
-    settings.managed_domain = tenant.domain_services.then(|| {
-        let mut managed = ManagedDomainSettings::default();
-        managed.sync_ntlm_passwords = tenant.sync_ntlm_passwords;
-        managed.sync_kerberos_passwords = tenant.sync_kerberos_passwords;
-        managed
-    });
+    tenant.apply_to(config.tenant_mut());
     for forest in forests {
         config.set_password_sync(&forest.connector, AZUREAD_CONNECTOR, true)?;
         // The tutorial's step 3: ForceFullPasswordSync = 1, then disable and

@@ -81,10 +81,7 @@ use cli::{Flags, Spec, fail};
 use sync_progress::Progress;
 use tutorial_steps::{configure_forest, force_flag, list_connectors};
 
-use hashsync::model::{
-    Connector, ConnectorType, ManagedDomainSettings, Partition, STAGING_MODE, SyncConfiguration,
-    Uuid,
-};
+use hashsync::model::{Connector, ConnectorType, Partition, STAGING_MODE, SyncConfiguration, Uuid};
 use hashsync::sync::reference::{
     FaultConfig, FaultInjectingTransport, ForestSnapshot, InMemoryTransport, JsonLinesTransport,
     MemorySourceError, NullTransport, Snapshot, SnapshotTenant, SyntheticSource,
@@ -339,16 +336,7 @@ fn tutorial_configuration(
         AZUREAD_CONNECTOR,
         "contoso.onmicrosoft.com",
     )?)?;
-    let tenant = config.tenant_mut();
-    tenant.company_features.password_hash_sync = tenant_settings.password_hash_sync;
-    tenant.company_features.force_password_change_on_logon =
-        tenant_settings.force_password_change_on_logon;
-    tenant.managed_domain = tenant_settings.domain_services.then(|| {
-        let mut managed_domain = ManagedDomainSettings::default();
-        managed_domain.sync_ntlm_passwords = tenant_settings.sync_ntlm_passwords;
-        managed_domain.sync_kerberos_passwords = tenant_settings.sync_kerberos_passwords;
-        managed_domain
-    });
+    tenant_settings.apply_to(config.tenant_mut());
     for forest in forests {
         config.set_password_sync(&forest.connector, AZUREAD_CONNECTOR, true)?;
     }

@@ -54,6 +54,24 @@ pub struct SnapshotTenant {
     pub sync_kerberos_passwords: bool,
 }
 
+impl SnapshotTenant {
+    /// Sets the tenant as this snapshot describes it: its password hash
+    /// sync and force-change features and, when it has Domain Services,
+    /// the managed domain's NTLM and Kerberos settings.
+    pub fn apply_to(&self, tenant: &mut crate::model::TenantSettings) {
+        tenant.company_features.password_hash_sync = self.password_hash_sync;
+        tenant.company_features.force_password_change_on_logon =
+            self.force_password_change_on_logon;
+        tenant.managed_domain = self
+            .domain_services
+            .then(|| crate::model::ManagedDomainSettings {
+                sync_ntlm_passwords: self.sync_ntlm_passwords,
+                sync_kerberos_passwords: self.sync_kerberos_passwords,
+                ..Default::default()
+            });
+    }
+}
+
 impl Default for SnapshotTenant {
     fn default() -> Self {
         Self {
