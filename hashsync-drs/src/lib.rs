@@ -1,0 +1,16 @@
+//! A replication (MS-DRSR) source for hashsync: the domain naming context
+//! of an Active Directory (or Samba AD) DC read by `IDL_DRSGetNCChanges`,
+//! the way Entra Connect, DSInternals and impacket read password hashes.
+//!
+//! Layers, bottom up, each usable on its own:
+//! - [`ndr`]: the NDR20 transfer syntax, as much as DRSUAPI needs;
+//! - [`drsuapi`]: the DRSUAPI requests and replies (sans-I/O);
+//! - [`rpc`]: DCE/RPC connection-oriented over TCP, with NTLMSSP at
+//!   packet privacy.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod drsuapi;
+pub mod ndr;
+pub mod rpc;
