@@ -42,9 +42,14 @@ fn getncchanges_reply_v6_from_impacket() {
     assert_eq!(nc.guid, uuid(&e["nc_guid"]));
     assert!(nc.sid.is_none());
     let usn = |u: &hashsync_drs::drsuapi::UsnVector| {
-        vec![u.high_obj_update as u64, u.reserved as u64, u.high_prop_update as u64]
+        vec![
+            u.high_obj_update as u64,
+            u.reserved as u64,
+            u.high_prop_update as u64,
+        ]
     };
-    let expected_usn = |k: &str| -> Vec<u64> { e[k].as_array().unwrap().iter().map(u64_of).collect() };
+    let expected_usn =
+        |k: &str| -> Vec<u64> { e[k].as_array().unwrap().iter().map(u64_of).collect() };
     assert_eq!(usn(&reply.usn_vector_from), expected_usn("usn_vector_from"));
     assert_eq!(usn(&reply.usn_vector_to), expected_usn("usn_vector_to"));
 
@@ -68,8 +73,14 @@ fn getncchanges_reply_v6_from_impacket() {
     assert_eq!(u64::from(reply.num_objects), u64_of(&e["num_objects"]));
     assert_eq!(u64::from(reply.num_bytes), u64_of(&e["num_bytes"]));
     assert_eq!(reply.more_data, e["more_data"].as_bool().unwrap());
-    assert_eq!(u64::from(reply.nc_size_objects), u64_of(&e["nc_size_objects"]));
-    assert_eq!(u64::from(reply.nc_size_values), u64_of(&e["nc_size_values"]));
+    assert_eq!(
+        u64::from(reply.nc_size_objects),
+        u64_of(&e["nc_size_objects"])
+    );
+    assert_eq!(
+        u64::from(reply.nc_size_values),
+        u64_of(&e["nc_size_values"])
+    );
     assert_eq!(u64::from(reply.drs_error), u64_of(&e["drs_error"]));
     assert_eq!(u64::from(reply.return_code), u64_of(&e["return_code"]));
     assert!(reply.linked_values.is_empty());
@@ -87,7 +98,12 @@ fn getncchanges_reply_v6_from_impacket() {
         );
         assert_eq!(u64::from(item.entinf.flags), u64_of(&x["flags"]));
         assert_eq!(item.is_nc_prefix, x["is_nc_prefix"].as_bool().unwrap());
-        assert_eq!(item.parent_guid, x["parent_guid"].as_str().map(|s| Uuid::from_str(s).unwrap()));
+        assert_eq!(
+            item.parent_guid,
+            x["parent_guid"]
+                .as_str()
+                .map(|s| Uuid::from_str(s).unwrap())
+        );
         match x["meta_data"].as_array() {
             None => assert!(item.meta_data.is_none()),
             Some(stamps) => {
@@ -114,7 +130,11 @@ fn getncchanges_reply_v6_from_impacket() {
                 .collect();
             assert_eq!(values, expected);
             // The OID through the server's table (impacket's OidFromAttid).
-            let oid = reply.prefix_table_src.oid(a.attr_typ).ok().map(|o| o.to_string());
+            let oid = reply
+                .prefix_table_src
+                .oid(a.attr_typ)
+                .ok()
+                .map(|o| o.to_string());
             assert_eq!(oid, xa["oid"].as_str().map(str::to_owned));
         }
     }
@@ -123,9 +143,16 @@ fn getncchanges_reply_v6_from_impacket() {
     let objects_view = reply.clone().into_replicated_objects();
     for (object, x) in objects_view.iter().zip(objects) {
         assert_eq!(object.guid, uuid(&x["guid"]));
-        assert_eq!(object.sid.as_ref().unwrap().to_string(), x["sid"].as_str().unwrap());
+        assert_eq!(
+            object.sid.as_ref().unwrap().to_string(),
+            x["sid"].as_str().unwrap()
+        );
         assert_eq!(u64::from(object.rid().unwrap()), u64_of(&x["rid"]));
-        let classes: Vec<String> = object.object_classes.iter().map(ToString::to_string).collect();
+        let classes: Vec<String> = object
+            .object_classes
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         let expected: Vec<&str> = x["object_classes"]
             .as_array()
             .unwrap()
@@ -134,12 +161,20 @@ fn getncchanges_reply_v6_from_impacket() {
             .collect();
         assert_eq!(classes, expected);
         for xa in x["attributes"].as_array().unwrap() {
-            let values: Vec<&str> = xa["values"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+            let values: Vec<&str> = xa["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
             match xa["oid"].as_str() {
                 Some(oid) => {
                     let oid = ObjectIdentifier::new(oid).unwrap();
-                    let got: Vec<String> =
-                        object.values(&oid).iter().map(|v| hex::encode(v.as_bytes())).collect();
+                    let got: Vec<String> = object
+                        .values(&oid)
+                        .iter()
+                        .map(|v| hex::encode(v.as_bytes()))
+                        .collect();
                     assert_eq!(got, values, "{oid}");
                 }
                 None => {
@@ -166,8 +201,20 @@ fn getncchanges_request_v8_from_impacket() {
     assert_eq!(request.naming_context.dn, e["nc_dn"].as_str().unwrap());
     assert_eq!(request.naming_context.guid, uuid(&e["nc_guid"]));
     let u = request.usn_vector_from;
-    let x: Vec<u64> = e["usn_vector_from"].as_array().unwrap().iter().map(u64_of).collect();
-    assert_eq!(vec![u.high_obj_update as u64, u.reserved as u64, u.high_prop_update as u64], x);
+    let x: Vec<u64> = e["usn_vector_from"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(u64_of)
+        .collect();
+    assert_eq!(
+        vec![
+            u.high_obj_update as u64,
+            u.reserved as u64,
+            u.high_prop_update as u64
+        ],
+        x
+    );
     let utd = request.up_to_date_dest.as_ref().unwrap();
     let cursors = e["up_to_date_dest"].as_array().unwrap();
     assert_eq!(utd.cursors.len(), cursors.len());
@@ -188,7 +235,12 @@ fn getncchanges_request_v8_from_impacket() {
         .iter()
         .map(|a| u64::from(a.0))
         .collect();
-    let expected: Vec<u64> = e["partial_attr_set"].as_array().unwrap().iter().map(u64_of).collect();
+    let expected: Vec<u64> = e["partial_attr_set"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(u64_of)
+        .collect();
     assert_eq!(set, expected);
     assert!(request.partial_attr_set_ex.is_none());
     let table = e["prefix_table"].as_array().unwrap();
@@ -197,7 +249,10 @@ fn getncchanges_request_v8_from_impacket() {
         assert_eq!(u64::from(entry.index), u64_of(&x["index"]));
         assert_eq!(hex::encode(&entry.prefix), x["prefix"].as_str().unwrap());
     }
-    assert_eq!(GetNcChangesRequest::decode(&request.encode()).unwrap(), request);
+    assert_eq!(
+        GetNcChangesRequest::decode(&request.encode()).unwrap(),
+        request
+    );
 }
 
 fn check_extensions(ext: &hashsync_drs::drsuapi::DrsExtensions, e: &Value) {
@@ -234,7 +289,10 @@ fn bind_from_impacket() {
 fn unbind_from_impacket() {
     let v = vectors();
     let request = UnbindRequest::decode(&stub(&v, "unbind_request")).unwrap();
-    assert_eq!(hex::encode(request.handle.0), v["unbind_request"]["expected"]["handle"].as_str().unwrap());
+    assert_eq!(
+        hex::encode(request.handle.0),
+        v["unbind_request"]["expected"]["handle"].as_str().unwrap()
+    );
     // No pointers: our encoding is byte for byte impacket's.
     assert_eq!(request.encode(), stub(&v, "unbind_request"));
     let reply = UnbindReply::decode(&stub(&v, "unbind_reply")).unwrap();
