@@ -1,0 +1,510 @@
+//! One DCE/RPC association as a state machine without I/O: it writes the
+//! PDUs to send and reads the PDUs received, and the caller moves the
+//! bytes (see [`super::RpcClient`] for the blocking TCP driver).
+//!
+//! Order of calls: [`Association::bind`], send it; read one PDU, give it
+//! to [`Association::handle_bind_ack`], send the `auth3` it may return.
+//! Then per call: [`Association::request`], send every fragment; read
+//! PDUs and give each to [`Association::handle_response`] until it
+//! returns the reply stub.
+
+use hashsync::formats::drs::SessionKey;
+
+use super::credentials::ReplicationCredentials;
+use super::error::RpcError;
+use super::ntlm::{NtlmClient, NtlmSession, SIGNATURE_LEN};
+use super::pdu::{
+    AUTH_LEVEL_PKT_PRIVACY, AUTH_TYPE_NTLMSSP, Auth, Auth3, Bind, ContextElement, HEADER_LEN,
+    Header, PacketType, Pdu, SEC_TRAILER_LEN, SecTrailer, assemble, flags,
+};
+use super::syntax::SyntaxId;
+use super::transcript::{Direction, Transcript};
+use super::wire::{padding, put_u16, put_u32};
+
+/// Offset of the stub in a request (no object UUID) and in a response.
+const STUB_OFFSET: usize = 24;
+/// Windows pads sealed stubs to 16 bytes, as does Samba's client.
+const SEAL_PAD_ALIGN: usize = 16;
+/// The `auth_context_id` this client uses.
+const AUTH_CONTEXT_ID: u32 = 1;
+/// The presentation context id of the one interface.
+const CONTEXT_ID: u16 = 0;
+
+/// Sizes and limits of an association.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AssociationConfig {
+    /// The largest fragment the client proposes to send.
+    pub max_xmit_frag: u16,
+    /// The largest fragment the client accepts; longer ones are refused
+    /// before they are read.
+    pub max_recv_frag: u16,
+    /// The largest reassembled reply stub the client accepts.
+    pub max_reply_len: usize,
+    /// Keep every PDU and plaintext stub in a [`Transcript`] (for test
+    /// vectors: it holds the plaintext of sealed calls).
+    pub record_transcript: bool,
+}
+
+impl Default for AssociationConfig {
+    /// 5840-byte fragments both ways (what Windows and Samba use), replies
+    /// up to 64 MiB, no transcript.
+    fn default() -> Self {
+        Self {
+            max_xmit_frag: 5840,
+            max_recv_frag: 5840,
+            max_reply_len: 64 << 20,
+            record_transcript: false,
+        }
+    }
+}
+
+enum State {
+    Unbound,
+    AwaitingBindAck { call_id: u32 },
+    Ready,
+    Broken,
+}
+
+/// A client association with one interface, anonymous or at NTLM packet
+/// privacy.
+pub struct Association {
+    config: AssociationConfig,
+    interface: SyntaxId,
+    state: State,
+    next_call_id: u32,
+    max_xmit_frag: usize,
+    ntlm: Option<(NtlmClient, String)>,
+    session: Option<NtlmSession>,
+    session_key: Option<SessionKey>,
+    outstanding: Option<u32>,
+    reply: Vec<u8>,
+    reply_started: bool,
+    calls_completed: u64,
+    transcript: Option<Transcript>,
+}
+
+impl Association {
+    /// An association without authentication (the endpoint mapper).
+    pub fn anonymous(interface: SyntaxId, config: AssociationConfig) -> Self {
+        Self::new(interface, config, None)
+    }
+
+    /// An association authenticated by NTLM at packet privacy.
+    pub fn sealed(
+        interface: SyntaxId,
+        credentials: &ReplicationCredentials,
+        config: AssociationConfig,
+    ) -> Self {
+        let ntlm = (NtlmClient::new(credentials), credentials.account());
+        Self::new(interface, config, Some(ntlm))
+    }
+
+    fn new(
+        interface: SyntaxId,
+        config: AssociationConfig,
+        ntlm: Option<(NtlmClient, String)>,
+    ) -> Self {
+        Self {
+            max_xmit_frag: usize::from(config.max_xmit_frag),
+            transcript: config.record_transcript.then(Transcript::default),
+            config,
+            interface,
+            state: State::Unbound,
+            next_call_id: 1,
+            ntlm,
+            session: None,
+            session_key: None,
+            outstanding: None,
+            reply: Vec::new(),
+            reply_started: false,
+            calls_completed: 0,
+        }
+    }
+
+    /// The largest fragment the I/O layer may read.
+    pub fn max_recv_frag(&self) -> usize {
+        usize::from(self.config.max_recv_frag)
+    }
+
+    /// The NTLM exported session key, once authenticated.
+    pub fn session_key(&self) -> Option<&SessionKey> {
+        self.session_key.as_ref()
+    }
+
+    /// The transcript, if [`AssociationConfig::record_transcript`] is set.
+    pub fn transcript(&self) -> Option<&Transcript> {
+        self.transcript.as_ref()
+    }
+
+    /// The `bind` PDU (carrying the NTLM NEGOTIATE_MESSAGE when sealed).
+    pub fn bind(&mut self) -> Result<Vec<u8>, RpcError> {
+        if !matches!(self.state, State::Unbound) {
+            return Err(RpcError::NotReady("bind already sent"));
+        }
+        let call_id = self.take_call_id();
+        let bind = Bind {
+            max_xmit_frag: self.config.max_xmit_frag,
+            max_recv_frag: self.config.max_recv_frag,
+            assoc_group_id: 0,
+            contexts: vec![ContextElement {
+                context_id: CONTEXT_ID,
+                abstract_syntax: self.interface,
+                transfer_syntaxes: vec![SyntaxId::NDR20],
+            }],
+            auth: self
+                .ntlm
+                .as_ref()
+                .map(|(ntlm, _)| privacy(ntlm.negotiate().to_vec(), 0)),
+        };
+        let pdu = Pdu::Bind(bind).encode(flags::FIRST_FRAG | flags::LAST_FRAG, call_id)?;
+        self.state = State::AwaitingBindAck { call_id };
+        self.record(Direction::Sent, "pdu", &pdu);
+        Ok(pdu)
+    }
+
+    /// Reads the answer to the bind; returns the `auth3` PDU to send when
+    /// the association is sealed.
+    pub fn handle_bind_ack(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, RpcError> {
+        let State::AwaitingBindAck { call_id } = self.state else {
+            return Err(RpcError::NotReady("no bind outstanding"));
+        };
+        self.state = State::Broken;
+        self.record(Direction::Received, "pdu", bytes);
+        let (header, pdu) = Pdu::decode(bytes)?;
+        let ack = match pdu {
+            Pdu::BindAck(ack) => ack,
+            Pdu::BindNak(nak) if nak.reason.is_authentication() => {
+                return Err(self.rejected(format!("bind_nak, reason {}", nak.reason)));
+            }
+            Pdu::BindNak(nak) => return Err(RpcError::BindRejected { reason: nak.reason }),
+            other => {
+                return Err(RpcError::UnexpectedPdu {
+                    expected: "bind_ack",
+                    got: other.packet_type().code(),
+                });
+            }
+        };
+        if header.call_id != call_id {
+            return Err(RpcError::CallIdMismatch {
+                expected: call_id,
+                got: header.call_id,
+            });
+        }
+        let result = ack
+            .results
+            .first()
+            .ok_or_else(|| RpcError::malformed("bind_ack", "no context result"))?;
+        if result.result != 0 {
+            return Err(RpcError::ContextRejected {
+                result: result.result,
+                reason: result.reason,
+            });
+        }
+        if result.transfer_syntax != SyntaxId::NDR20 {
+            return Err(RpcError::malformed(
+                "bind_ack",
+                "the server chose a transfer syntax other than NDR 2.0",
+            ));
+        }
+        // Our fragments must fit what the server receives.
+        self.max_xmit_frag = self
+            .max_xmit_frag
+            .min(usize::from(ack.max_recv_frag))
+            .max(HEADER_LEN + 8 + SEC_TRAILER_LEN + SIGNATURE_LEN + SEAL_PAD_ALIGN);
+        let Some((ntlm, _)) = &self.ntlm else {
+            self.state = State::Ready;
+            return Ok(None);
+        };
+        let token = ack
+            .auth
+            .ok_or_else(|| RpcError::malformed("bind_ack", "no NTLM challenge"))?;
+        let authenticated = ntlm.authenticate(&token.value)?;
+        self.session = Some(authenticated.session);
+        self.session_key = Some(authenticated.session_key);
+        let auth3 = Pdu::Auth3(Auth3 {
+            auth: privacy(authenticated.message, 0),
+        })
+        .encode(flags::FIRST_FRAG | flags::LAST_FRAG, call_id)?;
+        self.record(Direction::Sent, "pdu", &auth3);
+        self.state = State::Ready;
+        Ok(Some(auth3))
+    }
+
+    /// The request fragments of a call (sealed when the association is).
+    pub fn request(&mut self, opnum: u16, stub: &[u8]) -> Result<Vec<Vec<u8>>, RpcError> {
+        if !matches!(self.state, State::Ready) || self.outstanding.is_some() {
+            return Err(RpcError::NotReady("bind incomplete or a call outstanding"));
+        }
+        let total =
+            u32::try_from(stub.len()).map_err(|_| RpcError::RequestTooLong { len: stub.len() })?;
+        let call_id = self.take_call_id();
+        self.record(Direction::Sent, "stub", stub);
+        let overhead = STUB_OFFSET
+            + if self.session.is_some() {
+                SEC_TRAILER_LEN + SIGNATURE_LEN
+            } else {
+                0
+            };
+        let chunk_len = (self.max_xmit_frag - overhead) / SEAL_PAD_ALIGN * SEAL_PAD_ALIGN;
+        let mut fragments = Vec::new();
+        let mut offset = 0;
+        loop {
+            let end = (offset + chunk_len).min(stub.len());
+            let mut pfc = 0;
+            if offset == 0 {
+                pfc |= flags::FIRST_FRAG;
+            }
+            if end == stub.len() {
+                pfc |= flags::LAST_FRAG;
+            }
+            let alloc_hint = total - offset as u32;
+            let fragment =
+                self.request_fragment(pfc, call_id, alloc_hint, opnum, &stub[offset..end])?;
+            self.record(Direction::Sent, "pdu", &fragment);
+            fragments.push(fragment);
+            offset = end;
+            if offset == stub.len() {
+                break;
+            }
+        }
+        self.outstanding = Some(call_id);
+        self.reply.clear();
+        self.reply_started = false;
+        Ok(fragments)
+    }
+
+    fn request_fragment(
+        &mut self,
+        pfc: u8,
+        call_id: u32,
+        alloc_hint: u32,
+        opnum: u16,
+        chunk: &[u8],
+    ) -> Result<Vec<u8>, RpcError> {
+        let mut body = Vec::with_capacity(8 + chunk.len() + SEAL_PAD_ALIGN);
+        put_u32(&mut body, alloc_hint);
+        put_u16(&mut body, CONTEXT_ID);
+        put_u16(&mut body, opnum);
+        body.extend_from_slice(chunk);
+        let Some(session) = self.session.as_mut() else {
+            return assemble(PacketType::Request, pfc, call_id, &body, None);
+        };
+        let pad = padding(chunk.len(), SEAL_PAD_ALIGN);
+        body.resize(body.len() + pad, 0);
+        let auth = privacy(vec![0; SIGNATURE_LEN], pad as u8);
+        let mut pdu = assemble(PacketType::Request, pfc, call_id, &body, Some(&auth))?;
+        let signed = pdu.len() - SIGNATURE_LEN;
+        let sealed = STUB_OFFSET..STUB_OFFSET + chunk.len() + pad;
+        let signature = session.seal(&mut pdu[..signed], sealed);
+        pdu[signed..].copy_from_slice(&signature);
+        Ok(pdu)
+    }
+
+    /// Reads one fragment of the reply; returns the whole reply stub
+    /// (unsealed, padding removed) with the last fragment.
+    pub fn handle_response(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, RpcError> {
+        let Some(call_id) = self.outstanding else {
+            return Err(RpcError::NotReady("no call outstanding"));
+        };
+        self.record(Direction::Received, "pdu", bytes);
+        match self.response_fragment(call_id, bytes) {
+            Ok(Some(stub)) => {
+                self.outstanding = None;
+                self.calls_completed += 1;
+                self.record(Direction::Received, "stub", &stub);
+                Ok(Some(stub))
+            }
+            Ok(None) => Ok(None),
+            Err(err @ RpcError::Fault { .. }) => {
+                // A fault ends the call, not the association.
+                self.outstanding = None;
+                self.reply.clear();
+                Err(err)
+            }
+            Err(err) => {
+                self.state = State::Broken;
+                self.outstanding = None;
+                Err(err)
+            }
+        }
+    }
+
+    fn response_fragment(
+        &mut self,
+        call_id: u32,
+        bytes: &[u8],
+    ) -> Result<Option<Vec<u8>>, RpcError> {
+        let header = Header::parse(bytes)?;
+        if bytes.len() != usize::from(header.frag_length) {
+            return Err(RpcError::malformed(
+                "response",
+                "length differs from frag_length",
+            ));
+        }
+        match header.packet_type {
+            PacketType::Response => {}
+            PacketType::Fault => {
+                let (_, Pdu::Fault(fault)) = Pdu::decode(bytes)? else {
+                    return Err(RpcError::malformed("fault", "not a fault"));
+                };
+                if header.call_id != call_id && header.call_id != 0 {
+                    return Err(RpcError::CallIdMismatch {
+                        expected: call_id,
+                        got: header.call_id,
+                    });
+                }
+                if self.session.is_some()
+                    && self.calls_completed == 0
+                    && fault.status.is_access_denied()
+                {
+                    return Err(self.rejected(format!(
+                        "fault {} on the first call after auth3",
+                        fault.status
+                    )));
+                }
+                return Err(RpcError::Fault {
+                    status: fault.status,
+                });
+            }
+            other => {
+                return Err(RpcError::UnexpectedPdu {
+                    expected: "response",
+                    got: other.code(),
+                });
+            }
+        }
+        if header.call_id != call_id {
+            return Err(RpcError::CallIdMismatch {
+                expected: call_id,
+                got: header.call_id,
+            });
+        }
+        let first = header.flags & flags::FIRST_FRAG != 0;
+        if first == self.reply_started {
+            return Err(RpcError::malformed(
+                "response",
+                if first {
+                    "a first fragment in the middle of a reply"
+                } else {
+                    "a continuation fragment before the first"
+                },
+            ));
+        }
+        self.reply_started = true;
+        let stub = self.open_fragment(&header, bytes)?;
+        if self.reply.len() + stub.len() > self.config.max_reply_len {
+            return Err(RpcError::ReplyTooLong {
+                limit: self.config.max_reply_len,
+            });
+        }
+        self.reply.extend_from_slice(&stub);
+        if header.flags & flags::LAST_FRAG != 0 {
+            Ok(Some(core::mem::take(&mut self.reply)))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The plaintext stub of one response fragment.
+    fn open_fragment(&mut self, header: &Header, bytes: &[u8]) -> Result<Vec<u8>, RpcError> {
+        if bytes.len() < STUB_OFFSET {
+            return Err(RpcError::malformed(
+                "response",
+                "shorter than its fixed fields",
+            ));
+        }
+        let Some(session) = self.session.as_mut() else {
+            if header.auth_length != 0 {
+                return Err(RpcError::malformed(
+                    "response",
+                    "authenticated reply on an anonymous association",
+                ));
+            }
+            return Ok(bytes[STUB_OFFSET..].to_vec());
+        };
+        if usize::from(header.auth_length) != SIGNATURE_LEN {
+            return Err(RpcError::malformed(
+                "response",
+                format!("auth_length {} on a sealed association", header.auth_length),
+            ));
+        }
+        let signature_at = bytes.len() - SIGNATURE_LEN;
+        let trailer_at = signature_at - SEC_TRAILER_LEN;
+        if trailer_at < STUB_OFFSET {
+            return Err(RpcError::malformed(
+                "response",
+                "sec_trailer overlaps the fixed fields",
+            ));
+        }
+        let trailer = &bytes[trailer_at..signature_at];
+        if trailer[0] != AUTH_TYPE_NTLMSSP || trailer[1] != AUTH_LEVEL_PKT_PRIVACY {
+            return Err(RpcError::malformed(
+                "response",
+                format!(
+                    "auth type {} level {}, expected NTLMSSP privacy",
+                    trailer[0], trailer[1]
+                ),
+            ));
+        }
+        let pad = usize::from(trailer[2]);
+        if pad > trailer_at - STUB_OFFSET {
+            return Err(RpcError::malformed(
+                "response",
+                "auth_pad_length beyond the stub",
+            ));
+        }
+        let mut plain = bytes[..signature_at].to_vec();
+        session
+            .unseal(&mut plain, STUB_OFFSET..trailer_at, &bytes[signature_at..])
+            .map_err(|sequence| RpcError::BadSignature { sequence })?;
+        plain.truncate(trailer_at - pad);
+        Ok(plain.split_off(STUB_OFFSET))
+    }
+
+    fn take_call_id(&mut self) -> u32 {
+        let id = self.next_call_id;
+        self.next_call_id = self.next_call_id.wrapping_add(1).max(1);
+        id
+    }
+
+    fn rejected(&self, detail: String) -> RpcError {
+        RpcError::AuthenticationRejected {
+            user: self
+                .ntlm
+                .as_ref()
+                .map(|(_, account)| account.clone())
+                .unwrap_or_default(),
+            detail,
+        }
+    }
+
+    fn record(&mut self, direction: Direction, kind: &'static str, bytes: &[u8]) {
+        if let Some(transcript) = self.transcript.as_mut() {
+            transcript.push(direction, kind, bytes);
+        }
+    }
+}
+
+/// An NTLMSSP packet-privacy verifier around `token`.
+fn privacy(token: Vec<u8>, pad_length: u8) -> Auth {
+    Auth {
+        trailer: SecTrailer {
+            auth_type: AUTH_TYPE_NTLMSSP,
+            auth_level: AUTH_LEVEL_PKT_PRIVACY,
+            pad_length,
+            context_id: AUTH_CONTEXT_ID,
+        },
+        value: token,
+    }
+}
+
+impl core::fmt::Debug for Association {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Association")
+            .field("interface", &self.interface)
+            .field("sealed", &self.ntlm.is_some())
+            .field("max_xmit_frag", &self.max_xmit_frag)
+            .finish_non_exhaustive()
+    }
+}
