@@ -14,3 +14,10 @@
 pub mod drsuapi;
 pub mod ndr;
 pub mod rpc;
+mod source;
+
+pub use source::{
+    CredentialsFileError, DEFAULT_PAGE_OBJECTS, DrsEndpoint, DrsSource, DrsSourceError,
+    ERROR_DS_DRA_ACCESS_DENIED, EndpointError, GET_CHANGES, GET_CHANGES_ALL, ReplicationTimings,
+    read_credentials_file,
+};

@@ -1,7 +1,9 @@
 //! From a user object's attributes to the engine's [`SourceAccount`].
 
 use hashsync::NtHash;
-use hashsync::sync::{AccountCredentials, ObjectGuid, SourceAccount, StoredHashes};
+use hashsync::sync::{
+    AccountCredentials, ObjectGuid, SkipCause, SourceAccount, SourceSkip, StoredHashes,
+};
 
 use crate::entry::RawEntry;
 
@@ -21,43 +23,6 @@ pub const ACCOUNT_ATTRIBUTES: [&str; 12] = [
     "distinguishedName",
 ];
 
-/// An object the source read but could not hand to the engine, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SourceSkip {
-    /// `distinguishedName`.
-    pub distinguished_name: String,
-    /// `sAMAccountName` (empty when the object has none).
-    pub sam_account_name: String,
-    /// Why it was left out.
-    pub reason: SkipCause,
-}
-
-/// Why the source left an object out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SkipCause {
-    /// No `unicodePwd`: no password has been set yet. A later password set
-    /// is a change DirSync reports, so the account is read again then.
-    NoPassword,
-    /// An attribute could not be used (named, with what was wrong).
-    Malformed {
-        /// The attribute.
-        attribute: &'static str,
-        /// What was wrong.
-        reason: String,
-    },
-}
-
-impl core::fmt::Display for SkipCause {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::NoPassword => f.write_str("no password set yet (no unicodePwd)"),
-            Self::Malformed { attribute, reason } => write!(f, "{attribute}: {reason}"),
-        }
-    }
-}
-
 /// The object's `uSNChanged`, if readable.
 pub(crate) fn usn_changed(entry: &RawEntry) -> Option<u64> {
     entry.text("uSNChanged")?.parse().ok()
@@ -66,10 +31,8 @@ pub(crate) fn usn_changed(entry: &RawEntry) -> Option<u64> {
 /// Turns a user object into an account, or says why it cannot be one.
 pub(crate) fn account_from_entry(mut entry: RawEntry) -> Result<SourceAccount, SourceSkip> {
     let sam_account_name = entry.text("sAMAccountName").unwrap_or("").to_owned();
-    let skip = |entry: &RawEntry, reason: SkipCause| SourceSkip {
-        distinguished_name: entry.dn.clone(),
-        sam_account_name: sam_account_name.clone(),
-        reason,
+    let skip = |entry: &RawEntry, reason: SkipCause| {
+        SourceSkip::new(entry.dn.clone(), sam_account_name.clone(), reason)
     };
     let malformed = |attribute: &'static str, reason: &str| SkipCause::Malformed {
         attribute,

@@ -27,12 +27,14 @@ mod state;
 mod target;
 mod url;
 
-pub use account::{ACCOUNT_ATTRIBUTES, SkipCause, SourceSkip};
+pub use account::ACCOUNT_ATTRIBUTES;
+// The skip types moved to the engine's crate; named here as before.
 pub use connection::DEFAULT_TIMEOUT;
 pub use controls::{BYPASS_PASSWORD_HASH_OID, DIRSYNC_OID};
 pub use error::{SambaError, StateError};
+pub use hashsync::sync::{SkipCause, SkipLog, SourceSkip};
 pub use position::SourcePosition;
-pub use source::{DEFAULT_PAGE_USNS, SambaSource, SkipLog};
+pub use source::{DEFAULT_PAGE_USNS, SambaSource};
 pub use state::{ConfigurationStore, FileCursorStore, StateLock, write_atomically};
 pub use target::{SambaTarget, TargetTimings, TargetWrite, WriteOutcome, supplemental_credentials};
 pub use url::{ldapi_url, server_name};

@@ -21,13 +21,12 @@
 //!   committed checkpoint and the next cycle resumes from it.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hashsync::sync::{ChangeSource, Cursor, Partition, SourceItem, SourceStream};
+use hashsync::sync::{ChangeSource, Cursor, Partition, SkipLog, SourceItem, SourceStream};
 use ldap3::Scope;
 
-use crate::account::{ACCOUNT_ATTRIBUTES, SourceSkip, account_from_entry, usn_changed};
+use crate::account::{ACCOUNT_ATTRIBUTES, account_from_entry, usn_changed};
 use crate::connection::Connection;
 use crate::controls::{DIRSYNC_OID, dirsync_request, dirsync_response_cookie};
 use crate::entry::RawEntry;
@@ -38,21 +37,6 @@ use crate::position::SourcePosition;
 pub const DEFAULT_PAGE_USNS: u64 = 1000;
 
 const USER_FILTER: &str = "(objectClass=user)";
-
-/// Objects the source left out, shared with whoever reports them.
-#[derive(Clone, Debug, Default)]
-pub struct SkipLog(Arc<Mutex<Vec<SourceSkip>>>);
-
-impl SkipLog {
-    fn push(&self, skip: SourceSkip) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(skip);
-    }
-
-    /// Takes the skips recorded so far.
-    pub fn drain(&self) -> Vec<SourceSkip> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
 
 /// A Samba AD DC's domain, read on its privileged `ldapi` socket.
 pub struct SambaSource {

@@ -69,6 +69,7 @@ mod scope;
 #[cfg(feature = "domain-services")]
 mod sealed;
 mod source;
+mod source_skip;
 mod stored_attributes;
 mod transport;
 
@@ -107,5 +108,6 @@ pub use sealed::{
     SealedLegacyCredentials, SealingError, SealingTransport, SyncCredentialsChangeItem,
 };
 pub use source::{ChangeSource, SourceItem, SourceStream};
+pub use source_skip::{SkipCause, SkipLog, SourceSkip};
 pub use stored_attributes::StoredAttributes;
 pub use transport::{Batch, BatchId, ItemResult, Transport};

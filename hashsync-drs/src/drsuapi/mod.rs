@@ -5,6 +5,7 @@
 
 mod attribute;
 mod bind;
+mod crack_names;
 mod cursor;
 mod dsname;
 mod entinf;
@@ -20,6 +21,9 @@ mod vectors;
 
 pub use attribute::{AttrValue, Attribute, AttributeBlock};
 pub use bind::{BindReply, BindRequest, DrsHandle, UnbindReply, UnbindRequest};
+pub use crack_names::{
+    CrackNamesReply, CrackNamesRequest, CrackedName, DS_NAME_NO_ERROR, NameFormat,
+};
 pub use cursor::{CursorError, ReplicationCursor};
 pub use dsname::DsName;
 pub use entinf::{EntInf, PropertyMetaData, ReplEntInf};

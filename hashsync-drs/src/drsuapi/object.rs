@@ -37,7 +37,8 @@ pub struct ReplicatedObject {
     /// The attributes whose ATTRTYP the prefix table maps, in reply order.
     pub attributes: Vec<ObjectAttribute>,
     /// The `objectClass` values mapped to class OIDs (each value is an
-    /// ATTRTYP), most specific last as AD sends them.
+    /// ATTRTYP), in the order replication sends them: the most specific
+    /// class first, `top` last (Samba 4.17 checked).
     pub object_classes: Vec<ObjectIdentifier>,
     /// Attributes whose ATTRTYP the table does not map (msDS-IntId
     /// attributes, or a prefix the table lacks), kept as they came.

@@ -307,7 +307,11 @@ impl Lab {
             "ops": ops,
         });
         let mut child = Command::new("/usr/bin/python3")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/accounts.py"))
+            // Found from either member's tests (the lab is shared).
+            .arg(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../hashsync-samba/tests/lab/accounts.py"),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,0 +1,466 @@
+//! [`DrsSource`]: a domain read by replication, as a [`ChangeSource`].
+//!
+//! - The partition is the domain of the credentials: `DOMAIN\` cracked to
+//!   its distinguished name and DNS name (`IDL_DRSCrackNames`).
+//! - A full sync replicates the naming context from an empty USN vector,
+//!   `cMaxObjects` objects a page, with the partial attribute set of what
+//!   scope and credentials need; every page ends with a checkpoint whose
+//!   cursor is the page's `usnvecTo` (a full sync interrupted anywhere
+//!   resumes at the last committed page). The last page brings the
+//!   server's up-to-dateness vector, which joins the cursor.
+//! - Incremental sync replicates from the saved `usnvecTo` and
+//!   up-to-dateness vector. An incremental reply holds only the changed
+//!   attributes, so each changed object is read again whole
+//!   (`EXOP_REPL_OBJ`): a password change brings the secrets but not the
+//!   name, a `pwdLastSet`-only change (Entra Connect's event 668 case) not
+//!   even the secrets — either way the account is re-read, never dropped.
+//! - Secrets are decrypted with the connection's session key, the DES
+//!   layer of `unicodePwd` with the RID of the object's SID.
+//! - A connection that fails or goes away ends the stream with the error;
+//!   the engine keeps the last committed checkpoint, and the next cycle
+//!   connects again and resumes from it.
+
+mod account;
+mod credentials_file;
+mod endpoint;
+mod error;
+mod session;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use hashsync::sync::{ChangeSource, Cursor, Partition, SkipLog, SourceItem, SourceStream};
+use uuid::Uuid;
+
+pub use credentials_file::{CredentialsFileError, read_credentials_file};
+pub use endpoint::{DrsEndpoint, EndpointError};
+pub use error::{DrsSourceError, ERROR_DS_DRA_ACCESS_DENIED, GET_CHANGES, GET_CHANGES_ALL};
+
+use crate::drsuapi::{
+    DsName, GetNcChangesRequest, PartialAttributeSet, PrefixEntry, PrefixTable, ReplicatedObject,
+    ReplicationCursor, ReplicationFlags, UsnVector, schema,
+};
+use crate::rpc::ReplicationCredentials;
+use account::{Replicated, account_from_object, needs_full_read};
+use session::Session;
+
+/// Objects per page by default (`cMaxObjects`).
+pub const DEFAULT_PAGE_OBJECTS: u32 = 400;
+
+/// Bytes per page the server may send (`cMaxBytes`); it may send more
+/// for one large object.
+const PAGE_BYTES: u32 = 8 * 1024 * 1024;
+
+/// The size of a prefix table's schemaInfo entry (MS-DRSR 5.16.4): 0xFF,
+/// a 4-byte revision, a GUID.
+const SCHEMA_INFO_LEN: usize = 21;
+
+/// `EXOP_REPL_OBJ`: replicate one object.
+const EXOP_REPL_OBJ: u32 = 6;
+
+/// What scope and credentials need, and nothing more.
+const ACCOUNT_ATTRIBUTES: [const_oid::ObjectIdentifier; 12] = [
+    schema::OBJECT_CLASS,
+    schema::OBJECT_GUID,
+    schema::OBJECT_SID,
+    schema::SAM_ACCOUNT_NAME,
+    schema::USER_PRINCIPAL_NAME,
+    schema::USER_ACCOUNT_CONTROL,
+    schema::PWD_LAST_SET,
+    schema::IS_DELETED,
+    schema::ADMIN_DESCRIPTION,
+    schema::IS_CRITICAL_SYSTEM_OBJECT,
+    schema::UNICODE_PWD,
+    schema::SUPPLEMENTAL_CREDENTIALS,
+];
+
+/// Where a replication source's time went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReplicationTimings {
+    /// In RPC calls: sealing, the network, the server's work, unsealing.
+    pub rpc: Duration,
+    /// Decoding replies, decrypting secrets, building accounts.
+    pub decoding: Duration,
+    /// Objects replicated (accounts or not).
+    pub objects: u64,
+    /// `IDL_DRSGetNCChanges` calls made.
+    pub calls: u64,
+}
+
+/// A domain read from a DC by replication (MS-DRSR `IDL_DRSGetNCChanges`),
+/// the way Entra Connect reads Active Directory; Samba AD DCs answer the
+/// same protocol.
+///
+/// ```no_run
+/// use hashsync::Password;
+/// use hashsync::sync::ChangeSource;
+/// use hashsync_drs::DrsSource;
+/// use hashsync_drs::rpc::ReplicationCredentials;
+///
+/// let credentials =
+///     ReplicationCredentials::parse("ONPREM\\svc-sync", Password::new("s3cret"))?;
+/// let mut source = DrsSource::new(hashsync_drs::DrsEndpoint::parse("drs://dc1.onprem.test")?, credentials);
+/// let partitions = source.partitions()?;
+/// for item in source.full_sync(&partitions[0])? {
+///     let _ = item?;
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct DrsSource {
+    endpoint: DrsEndpoint,
+    credentials: ReplicationCredentials,
+    client_dsa: Uuid,
+    timeout: Duration,
+    page_objects: u32,
+    session: Option<Session>,
+    partition: Option<Partition>,
+    skips: SkipLog,
+    timings: ReplicationTimings,
+}
+
+impl core::fmt::Debug for DrsSource {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DrsSource")
+            .field("endpoint", &self.endpoint)
+            .field("account", &self.credentials.account())
+            .field("page_objects", &self.page_objects)
+            .field("connected", &self.session.is_some())
+            .finish()
+    }
+}
+
+impl DrsSource {
+    /// A source replicating from `endpoint` as `credentials` (an account
+    /// with "Replicating Directory Changes" and "Replicating Directory
+    /// Changes All" on the domain). Nothing is opened until used.
+    pub fn new(endpoint: DrsEndpoint, credentials: ReplicationCredentials) -> Self {
+        Self {
+            endpoint,
+            credentials,
+            client_dsa: Uuid::new_v4(),
+            timeout: Duration::from_secs(60),
+            page_objects: DEFAULT_PAGE_OBJECTS,
+            session: None,
+            partition: None,
+            skips: SkipLog::default(),
+            timings: ReplicationTimings::default(),
+        }
+    }
+
+    /// Objects per page (at least 1): each page ends with a checkpoint.
+    pub fn with_page_objects(mut self, objects: u32) -> Self {
+        self.page_objects = objects.max(1);
+        self
+    }
+
+    /// How long to wait for the server (connecting, and each reply).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The objects left out (no password yet, a malformed value), shared.
+    pub fn skips(&self) -> SkipLog {
+        self.skips.clone()
+    }
+
+    /// Where the time went so far.
+    pub fn timings(&self) -> ReplicationTimings {
+        let mut timings = self.timings;
+        if let Some(session) = &self.session {
+            timings.rpc += session.rpc_time;
+        }
+        timings
+    }
+
+    /// The DC, for messages.
+    pub fn server(&self) -> String {
+        self.endpoint.to_string()
+    }
+
+    /// Unbinds and closes the connection (it is opened again when used).
+    pub fn close(&mut self) {
+        if let Some(session) = self.session.take() {
+            self.timings.rpc += session.rpc_time;
+            session.close();
+        }
+    }
+
+    fn session(&mut self) -> Result<&mut Session, DrsSourceError> {
+        if self.session.is_none() {
+            let session = Session::open(
+                &self.endpoint,
+                &self.credentials,
+                self.client_dsa,
+                self.timeout,
+            )?;
+            self.session = Some(session);
+        }
+        Ok(self.session.as_mut().expect("opened above"))
+    }
+
+    /// Drops a session that failed: the next call connects again.
+    fn forget_session(&mut self) {
+        if let Some(session) = self.session.take() {
+            self.timings.rpc += session.rpc_time;
+        }
+    }
+
+    fn check_partition(&self, partition: &Partition) -> Result<(), DrsSourceError> {
+        match &self.partition {
+            Some(known) if known.dn().eq_ignore_ascii_case(partition.dn()) => Ok(()),
+            known => Err(DrsSourceError::UnknownPartition {
+                server: self.server(),
+                partition: partition.dn().to_owned(),
+                naming_context: known
+                    .as_ref()
+                    .map(|p| p.dn().to_owned())
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+
+    fn stream(
+        &mut self,
+        partition: &Partition,
+        from: ReplicationCursor,
+    ) -> SourceStream<'_, DrsSourceError> {
+        Box::new(Replication {
+            naming_context: partition.dn().to_owned(),
+            position: from,
+            pending: VecDeque::new(),
+            done: false,
+            source: self,
+        })
+    }
+
+    /// One `IDL_DRSGetNCChanges` page from `position`, as source items
+    /// ending with the checkpoint of the next position; `true` when it was
+    /// the last page.
+    fn page(
+        &mut self,
+        naming_context: &str,
+        position: &ReplicationCursor,
+    ) -> Result<(Vec<SourceItem>, ReplicationCursor, bool), DrsSourceError> {
+        let incremental = position.up_to_date.is_some();
+        let request = self.request(
+            DsName::from_dn(naming_context),
+            position.usn_vector,
+            position.up_to_date.clone(),
+            self.page_objects,
+            0,
+        );
+        let reply = self
+            .session()?
+            .get_nc_changes(request)
+            .map_err(|e| name_nc(e, naming_context))?;
+        self.timings.calls += 1;
+        let started = Instant::now();
+        let next = ReplicationCursor::new(
+            reply.usn_vector_to,
+            if reply.more_data {
+                position.up_to_date.clone()
+            } else {
+                reply.up_to_date_src.clone()
+            },
+        );
+        let more = reply.more_data;
+        let first_usn = u64::try_from(reply.usn_vector_from.high_obj_update).unwrap_or(0);
+        let objects = reply.into_replicated_objects();
+        self.timings.objects += objects.len() as u64;
+        let mut items = Vec::new();
+        let mut decoding = started.elapsed();
+        for (index, object) in objects.into_iter().enumerate() {
+            // The k-th object of a page changed at a USN above the page's
+            // start plus k: a position that orders the changes.
+            let usn = first_usn.saturating_add(index as u64 + 1);
+            let object = if incremental && needs_full_read(&object) {
+                match self.read_whole(naming_context, &object)? {
+                    Some(whole) => whole,
+                    None => continue,
+                }
+            } else {
+                object
+            };
+            let started = Instant::now();
+            let session = self.session()?;
+            let replicated =
+                account_from_object(&object, session.session_key(), session.server(), usn)?;
+            decoding += started.elapsed();
+            match replicated {
+                Replicated::Account(account) => items.push(SourceItem::Account(*account)),
+                Replicated::Skipped(skip) => self.skips.push(skip),
+                Replicated::Other => {}
+            }
+        }
+        self.timings.decoding += decoding;
+        items.push(SourceItem::Checkpoint(Cursor::new(next.to_bytes())));
+        Ok((items, next, !more))
+    }
+
+    /// The object `changed` read again whole (`EXOP_REPL_OBJ`), or `None`
+    /// if it is gone.
+    fn read_whole(
+        &mut self,
+        naming_context: &str,
+        changed: &ReplicatedObject,
+    ) -> Result<Option<ReplicatedObject>, DrsSourceError> {
+        let mut name = DsName::from_guid(changed.guid);
+        name.dn = changed.dn.clone();
+        let request = self.request(name, UsnVector::default(), None, 1, EXOP_REPL_OBJ);
+        let reply = self
+            .session()?
+            .get_nc_changes(request)
+            .map_err(|e| name_nc(e, naming_context))?;
+        self.timings.calls += 1;
+        Ok(reply
+            .into_replicated_objects()
+            .into_iter()
+            .find(|object| object.guid == changed.guid))
+    }
+
+    fn request(
+        &self,
+        naming_context: DsName,
+        from: UsnVector,
+        up_to_date: Option<crate::drsuapi::UpToDateVector>,
+        max_objects: u32,
+        extended_op: u32,
+    ) -> GetNcChangesRequest {
+        let (mut table, set): (PrefixTable, PartialAttributeSet) =
+            PartialAttributeSet::for_oids(&ACCOUNT_ATTRIBUTES);
+        // The table ends with a schemaInfo entry, as Windows DCs send it
+        // (index 0, 0xFF then the schema revision and the invocation id of
+        // its last writer; zeros: this client has no schema). Samba
+        // refuses a table without it (WERR_INVALID_PARAMETER).
+        let mut schema_info = vec![0u8; SCHEMA_INFO_LEN];
+        schema_info[0] = 0xFF;
+        table.entries.push(PrefixEntry::new(0, schema_info));
+        let mut request = GetNcChangesRequest::password_sync(
+            crate::drsuapi::DrsHandle([0; 20]),
+            self.client_dsa,
+            naming_context,
+            from,
+            up_to_date.clone(),
+            max_objects,
+            PAGE_BYTES,
+        );
+        request.partial_attr_set = Some(set);
+        request.prefix_table_dest = table;
+        request.extended_op = extended_op;
+        request.flags = if extended_op != 0 {
+            ReplicationFlags::INIT_SYNC | ReplicationFlags::WRIT_REP
+        } else if up_to_date.is_none() {
+            // A full sync, first page or continued.
+            ReplicationFlags::FULL_REPLICATION
+        } else {
+            ReplicationFlags::INCREMENTAL_REPLICATION
+        };
+        request
+    }
+}
+
+/// Names the naming context in a missing-right error.
+fn name_nc(error: DrsSourceError, naming_context: &str) -> DrsSourceError {
+    match error {
+        DrsSourceError::MissingReplicationRight {
+            server,
+            account,
+            right,
+            ..
+        } => DrsSourceError::MissingReplicationRight {
+            server,
+            account,
+            naming_context: naming_context.to_owned(),
+            right,
+        },
+        other => other,
+    }
+}
+
+/// The pages of one replication, read as the engine asks for items.
+struct Replication<'a> {
+    source: &'a mut DrsSource,
+    naming_context: String,
+    position: ReplicationCursor,
+    pending: VecDeque<SourceItem>,
+    done: bool,
+}
+
+impl Iterator for Replication<'_> {
+    type Item = Result<SourceItem, DrsSourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(Ok(item));
+            }
+            if self.done {
+                return None;
+            }
+            match self.source.page(&self.naming_context, &self.position) {
+                Ok((items, next, last)) => {
+                    self.pending.extend(items);
+                    self.position = next;
+                    self.done = last;
+                }
+                Err(err) => {
+                    // Whatever the connection's state, it is not trusted
+                    // again: the next cycle connects anew.
+                    self.done = true;
+                    self.source.forget_session();
+                    return Some(Err(err));
+                }
+            }
+        }
+    }
+}
+
+impl ChangeSource for DrsSource {
+    type Error = DrsSourceError;
+
+    fn partitions(&mut self) -> Result<Vec<Partition>, DrsSourceError> {
+        if let Some(partition) = &self.partition {
+            return Ok(vec![partition.clone()]);
+        }
+        let domain = self.credentials.domain().to_owned();
+        let found = self
+            .session()
+            .and_then(|s| s.domain_naming_context(&domain));
+        let (dn, dns) = match found {
+            Ok(names) => names,
+            Err(err) => {
+                self.forget_session();
+                return Err(err);
+            }
+        };
+        let partition = Partition::new(&dn, dns.trim_end_matches('.')).map_err(|_| {
+            DrsSourceError::UnknownDomain {
+                server: self.server(),
+                domain,
+                status: u32::MAX,
+            }
+        })?;
+        self.partition = Some(partition.clone());
+        Ok(vec![partition])
+    }
+
+    fn full_sync(
+        &mut self,
+        partition: &Partition,
+    ) -> Result<SourceStream<'_, DrsSourceError>, DrsSourceError> {
+        self.check_partition(partition)?;
+        Ok(self.stream(partition, ReplicationCursor::default()))
+    }
+
+    fn changes_since(
+        &mut self,
+        partition: &Partition,
+        cursor: &Cursor,
+    ) -> Result<SourceStream<'_, DrsSourceError>, DrsSourceError> {
+        self.check_partition(partition)?;
+        let from = ReplicationCursor::from_bytes(cursor.as_bytes())?;
+        Ok(self.stream(partition, from))
+    }
+}
