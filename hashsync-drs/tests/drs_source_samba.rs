@@ -3,6 +3,13 @@
 //! the DC holds, read independently over its privileged LDAP socket
 //! (`SambaSource`): the same accounts, NT hashes and Kerberos keys.
 //!
+//! Then incremental replication from the saved cursor: a password change
+//! and a `pwdLastSet`-only change come back as exactly those accounts,
+//! read whole; a new connection resumes from the cursor with nothing new;
+//! an account without replication rights, or with only "Replicating
+//! Directory Changes", gets the typed error naming the right it lacks; a
+//! wrong password is refused as such.
+//!
 //! The DC listens only inside the lab's namespace, so the test provisions
 //! the lab, then runs its own binary again under `ip netns exec` with
 //! `HASHSYNC_DRS_LAB_CHILD` set; that child makes the connections.
@@ -15,13 +22,14 @@ use std::process::Command;
 
 use hashsync::Password;
 use hashsync::sync::{AccountCredentials, ChangeSource, Cursor, SourceAccount, SourceItem};
-use hashsync_drs::rpc::ReplicationCredentials;
-use hashsync_drs::{DrsEndpoint, DrsSource};
+use hashsync_drs::rpc::{ReplicationCredentials, RpcError};
+use hashsync_drs::{DrsEndpoint, DrsSource, DrsSourceError};
 use hashsync_samba::SambaSource;
 use serde_json::json;
 
 const ADMIN_PASSWORD: &str = "Lab-Admin-Passw0rd!";
 const CHILD: &str = "HASHSYNC_DRS_LAB_CHILD";
+const LAB_ROOT: &str = "HASHSYNC_DRS_LAB_ROOT";
 
 #[test]
 #[ignore = "needs Samba: sudo bash .ci/install-samba"]
@@ -44,6 +52,13 @@ fn replication_reads_what_the_dc_holds() {
         ops.push(json!({"op": "user", "name": format!("drs{i:02}"), "password": format!("Drs-Passw0rd-{i}")}));
     }
     ops.push(json!({"op": "computer", "name": "WS01", "password": "Computer-Passw0rd-WS01"}));
+    ops.extend([
+        json!({"op": "user", "name": "norights", "password": "No-Rights-Passw0rd"}),
+        json!({"op": "user", "name": "halfrights", "password": "Half-Rights-Passw0rd"}),
+        json!({"op": "grant", "name": "halfrights", "rights": ["get-changes"]}),
+        json!({"op": "user", "name": "svcsync", "password": "Svc-Sync-Passw0rd"}),
+        json!({"op": "grant", "name": "svcsync", "rights": ["get-changes", "get-changes-all"]}),
+    ]);
     lab.accounts(&lab.source, serde_json::Value::Array(ops))
         .expect("accounts");
     let status = Command::new("ip")
@@ -56,6 +71,7 @@ fn replication_reads_what_the_dc_holds() {
             "--nocapture",
         ])
         .env(CHILD, lab.source.url())
+        .env(LAB_ROOT, &lab.root)
         .status()
         .expect("child test");
     assert!(
@@ -65,10 +81,37 @@ fn replication_reads_what_the_dc_holds() {
 }
 
 fn drs_source() -> DrsSource {
-    let credentials =
-        ReplicationCredentials::parse(r"ONPREM\Administrator", Password::new(ADMIN_PASSWORD))
-            .unwrap();
+    drs_source_as(r"ONPREM\Administrator", ADMIN_PASSWORD)
+}
+
+fn drs_source_as(account: &str, password: &str) -> DrsSource {
+    let credentials = ReplicationCredentials::parse(account, Password::new(password)).unwrap();
     DrsSource::new(DrsEndpoint::parse("drs://127.0.0.2").unwrap(), credentials).with_page_objects(7)
+}
+
+/// Everything `source` replicates from `cursor` (a full sync without).
+fn replicate(
+    source: &mut DrsSource,
+    cursor: Option<&Cursor>,
+) -> (BTreeMap<String, SourceAccount>, Vec<Cursor>) {
+    let partition = source.partitions().expect("partitions").remove(0);
+    let stream = match cursor {
+        Some(cursor) => source.changes_since(&partition, cursor),
+        None => source.full_sync(&partition),
+    };
+    let items: Vec<SourceItem> = stream
+        .expect("stream")
+        .collect::<Result<_, _>>()
+        .expect("replicated");
+    accounts_of(items)
+}
+
+/// What the DC's privileged LDAP socket says of `name` now.
+fn ldap_account(ldapi: &str, name: &str) -> SourceAccount {
+    let mut ldap = SambaSource::new(ldapi);
+    let partition = ldap.partitions().unwrap().remove(0);
+    let query = hashsync::sync::AccountQuery::parse(name);
+    ldap.read_account(&partition, &query).unwrap().expect(name)
 }
 
 fn accounts_of(items: Vec<SourceItem>) -> (BTreeMap<String, SourceAccount>, Vec<Cursor>) {
@@ -80,7 +123,6 @@ fn accounts_of(items: Vec<SourceItem>) -> (BTreeMap<String, SourceAccount>, Vec<
                 accounts.insert(account.sam_account_name.clone(), account);
             }
             SourceItem::Checkpoint(cursor) => cursors.push(cursor),
-            _ => {}
         }
     }
     (accounts, cursors)
@@ -149,4 +191,75 @@ fn inside_namespace(ldapi: &str) {
         );
     }
     eprintln!("{} accounts agree", read.len());
+    incremental(ldapi, cursors.last().unwrap().clone());
+    rights();
+}
+
+fn incremental(ldapi: &str, after_full: Cursor) {
+    let root = std::path::PathBuf::from(std::env::var_os(LAB_ROOT).unwrap());
+    let dc = lab::source_at(&root);
+    // A password change: that account alone, read whole, new hashes.
+    dc.accounts(json!([{"op": "setpassword", "name": "drs05", "password": "Changed-Passw0rd-5"}]))
+        .unwrap();
+    let mut drs = drs_source();
+    let (changed, cursors) = replicate(&mut drs, Some(&after_full));
+    assert_eq!(changed.keys().collect::<Vec<_>>(), ["drs05"], "only what changed");
+    let now = ldap_account(ldapi, "drs05");
+    assert_eq!(stored(&changed["drs05"]), stored(&now), "the new hashes");
+    assert_eq!(changed["drs05"].sam_account_name, "drs05", "read whole: the name too");
+    assert_ne!(stored(&now).0, hashsync::nt_hash(&Password::new("Drs-Passw0rd-5")).to_hex().to_string());
+    let after_password = cursors.last().unwrap().clone();
+
+    // pwdLastSet alone (must change at next logon): no secret in the
+    // change, the account still comes whole, with its hashes.
+    dc.accounts(json!([{"op": "expire", "name": "drs07"}])).unwrap();
+    let (changed, cursors) = replicate(&mut drs, Some(&after_password));
+    assert_eq!(changed.keys().collect::<Vec<_>>(), ["drs07"]);
+    assert_eq!(changed["drs07"].pwd_last_set, 0);
+    assert_eq!(stored(&changed["drs07"]), stored(&ldap_account(ldapi, "drs07")));
+    let after_expiry = cursors.last().unwrap().clone();
+    drs.close();
+
+    // The cursor survives a restart: a new source, nothing new.
+    let mut restarted = drs_source();
+    let (changed, cursors) = replicate(&mut restarted, Some(&after_expiry));
+    assert!(changed.is_empty(), "{:?}", changed.keys());
+    assert!(!cursors.is_empty(), "a checkpoint even when nothing changed");
+    eprintln!("incremental: {:?}", restarted.timings());
+}
+
+fn rights() {
+    let refused = |account: &str, password: &str| {
+        let mut source = drs_source_as(account, password);
+        let partition = source.partitions().expect("partitions").remove(0);
+        let mut stream = source.full_sync(&partition).unwrap();
+        match stream.next() {
+            Some(Err(error)) => error,
+            other => panic!("{account}: expected a refusal, got {other:?}"),
+        }
+    };
+    for (account, password, right) in [
+        (r"ONPREM\norights", "No-Rights-Passw0rd", hashsync_drs::GET_CHANGES),
+        (r"ONPREM\halfrights", "Half-Rights-Passw0rd", hashsync_drs::GET_CHANGES_ALL),
+    ] {
+        match refused(account, password) {
+            DrsSourceError::MissingReplicationRight { right: missing, account: who, naming_context, .. } => {
+                assert_eq!(missing, right, "{account}");
+                assert_eq!(who, account);
+                assert_eq!(naming_context.to_lowercase(), "dc=onprem,dc=contoso,dc=com");
+            }
+            other => panic!("{account}: {other:?}"),
+        }
+    }
+    // With both rights, an ordinary account replicates.
+    let (accounts, _) = replicate(&mut drs_source_as(r"ONPREM\svcsync", "Svc-Sync-Passw0rd"), None);
+    assert!(accounts.contains_key("drs00"));
+    // A wrong password: refused as authentication, the password in no message.
+    let mut wrong = drs_source_as(r"ONPREM\Administrator", "Not-The-Passw0rd");
+    match wrong.partitions() {
+        Err(error @ DrsSourceError::Rpc { source: RpcError::AuthenticationRejected { .. }, .. }) => {
+            assert!(!format!("{error:?}{error}").contains("Not-The-Passw0rd"));
+        }
+        other => panic!("wrong password: {other:?}"),
+    }
 }

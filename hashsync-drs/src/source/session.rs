@@ -182,23 +182,24 @@ impl Session {
         GetNcChangesReply::decode(&stub).map_err(self.malformed(operation))
     }
 
-    /// Which right a refused request lacked: the same request without the
-    /// secret attributes succeeds when only Get-Changes-All is missing.
+    /// Which right a refused request lacked: asked for `objectGUID` alone,
+    /// which every replicating account may read, the server answers when
+    /// only Get-Changes-All (the secrets' right) is missing. (Samba counts
+    /// more than the password attributes as secret, so leaving those out
+    /// is not enough to tell.)
     fn missing_right(
         &mut self,
         mut request: GetNcChangesRequest,
     ) -> Result<&'static str, DrsSourceError> {
-        let public: Vec<_> = schema::REPLICATED_ATTRIBUTES
-            .iter()
-            .map(|(_, oid)| *oid)
-            .filter(|oid| !schema::SECRET_ATTRIBUTES.contains(oid))
-            .collect();
-        let (table, set) = PartialAttributeSet::for_oids(&public);
+        let (mut table, set) = PartialAttributeSet::for_oids(&[schema::OBJECT_GUID]);
+        if let Some(schema_info) = request.prefix_table_dest.entries.last() {
+            table.entries.push(schema_info.clone());
+        }
         request.partial_attr_set = Some(set);
         request.prefix_table_dest = table;
         request.max_objects = 1;
         let stub = self.call(
-            "IDL_DRSGetNCChanges without secrets",
+            "IDL_DRSGetNCChanges for objectGUID alone",
             GetNcChangesRequest::OPNUM,
             &request.encode(),
         )?;

@@ -5,11 +5,17 @@
 # ops: {"op": "user", "name", "password", "upn"?, "disabled"?, "must_change"?}
 #      {"op": "computer", "name" (without $), "password"}
 #      {"op": "setpassword", "name", "password"}
+#      {"op": "expire", "name"}: pwdLastSet = 0 (must change at next logon)
+#      {"op": "grant", "name", "rights": ["get-changes", "get-changes-all"]}:
+#          the replication rights on the domain, as control access ACEs
 import json
 import sys
 
 import ldb
 from samba.auth import system_session
+from samba.dcerpc import security
+from samba.ndr import ndr_unpack
+from samba.sd_utils import SDUtils
 from samba.param import LoadParm
 from samba.samdb import SamDB
 
@@ -45,6 +51,18 @@ for op in spec["ops"]:
         db.setpassword(by_name(op["name"] + "$"), op["password"])
     elif kind == "setpassword":
         db.setpassword(by_name(op["name"]), op["password"])
+    elif kind == "expire":
+        res = db.search(base, ldb.SCOPE_SUBTREE, by_name(op["name"]), ["dn"])
+        m = ldb.Message(res[0].dn)
+        m["pwdLastSet"] = ldb.MessageElement("0", ldb.FLAG_MOD_REPLACE, "pwdLastSet")
+        db.modify(m)
+    elif kind == "grant":
+        res = db.search(base, ldb.SCOPE_SUBTREE, by_name(op["name"]), ["objectSid"])
+        sid = str(ndr_unpack(security.dom_sid, res[0]["objectSid"][0]))
+        rights = {"get-changes": "1131f6aa-9c07-11d1-f79f-00c04fc2dcd2",
+                  "get-changes-all": "1131f6ad-9c07-11d1-f79f-00c04fc2dcd2"}
+        for right in op["rights"]:
+            SDUtils(db).dacl_add_ace(base, "(OA;;CR;%s;;%s)" % (rights[right], sid))
     else:
         raise SystemExit("unknown op %r" % kind)
 db.transaction_commit()

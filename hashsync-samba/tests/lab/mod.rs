@@ -59,7 +59,50 @@ pub struct Dc {
     master: Option<Child>,
 }
 
+/// The source DC of the lab under `root`, as a test's child process in
+/// the namespace sees it (to run account operations; not started here).
+pub fn source_at(root: &Path) -> Dc {
+    Dc::new(root, "srcdc", "ONPREM.CONTOSO.COM", "ONPREM", "127.0.0.2")
+}
+
 impl Dc {
+    /// Runs account operations (see `accounts.py`) at this DC (its
+    /// database file: from any network namespace).
+    pub fn accounts(&self, ops: serde_json::Value) -> Result<(), String> {
+        let dc = self;
+        let spec = serde_json::json!({
+            "url": format!("tdb://{}", dc.dir.join("private/sam.ldb").display()),
+            "smbconf": dc.smb_conf(),
+            "ops": ops,
+        });
+        let mut child = Command::new("/usr/bin/python3")
+            // Found from either member's tests (the lab is shared).
+            .arg(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../hashsync-samba/tests/lab/accounts.py"),
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(spec.to_string().as_bytes())
+            .map_err(|e| e.to_string())?;
+        let output = child.wait_with_output().map_err(|e| e.to_string())?;
+        if !output.status.success() {
+            return Err(format!(
+                "accounts.py at {}: {}",
+                dc.host,
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(())
+    }
+
     fn new(
         root: &Path,
         host: &'static str,
@@ -301,37 +344,7 @@ impl Lab {
 
     /// Runs account operations (see `accounts.py`) at a DC.
     pub fn accounts(&self, dc: &Dc, ops: serde_json::Value) -> Result<(), String> {
-        let spec = serde_json::json!({
-            "url": format!("tdb://{}", dc.dir.join("private/sam.ldb").display()),
-            "smbconf": dc.smb_conf(),
-            "ops": ops,
-        });
-        let mut child = Command::new("/usr/bin/python3")
-            // Found from either member's tests (the lab is shared).
-            .arg(
-                Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../hashsync-samba/tests/lab/accounts.py"),
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(spec.to_string().as_bytes())
-            .map_err(|e| e.to_string())?;
-        let output = child.wait_with_output().map_err(|e| e.to_string())?;
-        if !output.status.success() {
-            return Err(format!(
-                "accounts.py at {}: {}",
-                dc.host,
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        Ok(())
+        dc.accounts(ops)
     }
 
     /// A Kerberos login (AS exchange) with only AES256 permitted.
