@@ -17,6 +17,7 @@ use super::pdu::{
     AUTH_LEVEL_PKT_PRIVACY, AUTH_TYPE_NTLMSSP, Auth, Auth3, Bind, ContextElement, HEADER_LEN,
     Header, PacketType, Pdu, SEC_TRAILER_LEN, SecTrailer, assemble, flags,
 };
+use super::status::FaultStatus;
 use super::syntax::SyntaxId;
 use super::transcript::{Direction, Transcript};
 use super::wire::{padding, put_u16, put_u32};
@@ -354,10 +355,12 @@ impl Association {
                         got: header.call_id,
                     });
                 }
-                if self.session.is_some()
-                    && self.calls_completed == 0
-                    && fault.status.is_access_denied()
-                {
+                // NTLM's auth3 has no answer: a wrong password shows as a
+                // fault on the first sealed call. Windows answers access
+                // denied; Samba 4.17 nca_s_proto_error (and disconnects).
+                let refusal =
+                    fault.status.is_access_denied() || fault.status == FaultStatus::PROTO_ERROR;
+                if self.session.is_some() && self.calls_completed == 0 && refusal {
                     return Err(self.rejected(format!(
                         "fault {} on the first call after auth3",
                         fault.status
