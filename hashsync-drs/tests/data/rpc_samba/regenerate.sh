@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Rebuilds this directory from a capture run of the real-DC test:
+#   HASHSYNC_RPC_CAPTURE_DIR=/tmp/rpc-capture \
+#     cargo test -p hashsync-drs --test rpc_samba -- --include-ignored
+#   bash hashsync-drs/tests/data/rpc_samba/regenerate.sh /tmp/rpc-capture
+# Needs tshark. The frame numbers are those of the capture committed here;
+# a new capture may number its frames differently: check `tshark -r`.
+set -euo pipefail
+src=$1
+here=$(cd "$(dirname "$0")" && pwd)
+password='Lab-Admin-Passw0rd!'
+# bind, bind_ack, auth3, DsBind request/response, DsUnbind request/response,
+# and the fault that answers the wrong password's first call.
+frames=(27 30 32 33 36 55 56 67)
+filter="frame.number in {$(IFS=,; echo "${frames[*]}")}"
+cp "$src/drsuapi.pcap" "$here/drsuapi.pcapng"
+tshark -r "$here/drsuapi.pcapng" -Y "$filter" -T fields -e frame.number -e tcp.payload \
+  >"$here/pdus.tsv" 2>/dev/null
+tshark -r "$here/drsuapi.pcapng" -o "ntlmssp.nt_password:$password" -Y "$filter" \
+  -O dcerpc,drsuapi,ntlmssp 2>/dev/null >"$here/dissector.txt"
+tshark -r "$here/drsuapi.pcapng" -o "ntlmssp.nt_password:$password" \
+  -Y "frame.number in {33,36,55,56}" -x 2>/dev/null >"$here/decrypted.txt"
+# The client's own record of the plaintext stubs (transcript entries 3, 6,
+# 23 and 26 of that run: DsBind and DsUnbind, sent and received).
+cp "$src/003-sent-stub.bin" "$here/drsbind_request.stub"
+cp "$src/006-received-stub.bin" "$here/drsbind_response.stub"
+cp "$src/023-sent-stub.bin" "$here/drsunbind_request.stub"
+cp "$src/026-received-stub.bin" "$here/drsunbind_response.stub"
+tshark --version | head -1 >"$here/tshark-version.txt"
