@@ -214,7 +214,7 @@ fn drs_bind_request(cb: u32) -> Vec<u8> {
     rgb[..4].copy_from_slice(&flags.to_le_bytes());
     // SiteObjGuid nil, Pid 0, dwReplEpoch 0.
     stub.extend_from_slice(&rgb);
-    while stub.len() % 4 != 0 {
+    while !stub.len().is_multiple_of(4) {
         stub.push(0);
     }
     stub
@@ -305,7 +305,7 @@ fn drs_crack_names_request(handle: &[u8; 20], count: usize) -> Vec<u8> {
         for unit in &name {
             stub.extend_from_slice(&unit.to_le_bytes());
         }
-        while stub.len() % 4 != 0 {
+        while !stub.len().is_multiple_of(4) {
             stub.push(0);
         }
     }

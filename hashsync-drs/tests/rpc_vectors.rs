@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use hashsync_drs::rpc::SyntaxId;
+use hashsync_drs::rpc::epm::{ept_map_request, port_from_ept_map_reply};
 use hashsync_drs::rpc::pdu::{Header, Pdu};
 
 fn data(name: &str) -> String {
@@ -80,7 +82,7 @@ fn number(value: &str) -> u64 {
 fn the_pdu_decoder_agrees_with_wiresharks_dcerpc_dissector() {
     let pdus = pdus();
     let dissected = dissected();
-    assert_eq!(pdus.len(), 8);
+    assert_eq!(pdus.len(), 10);
     for (frame, bytes) in &pdus {
         let f = &dissected[frame];
         let field = |name: &str| -> u64 {
@@ -258,4 +260,32 @@ fn the_drsbind_stubs_carry_what_the_drsuapi_dissector_shows() {
         number(&flags)
     );
     assert_eq!(u32::from_le_bytes(request[24..28].try_into().unwrap()), 28);
+}
+
+#[test]
+fn ept_map_request_and_reply_agree_with_the_epm_dissector() {
+    let pdus = pdus();
+    let dissected = dissected();
+    let (_, Pdu::Request(request)) = Pdu::decode(&pdus[&8]).unwrap() else {
+        panic!("frame 8 is the ept_map request")
+    };
+    // Wireshark reads our tower as five floors for DRSUAPI over NDR,
+    // TCP port 0, and max towers 4.
+    assert_eq!(request.stub, ept_map_request(&SyntaxId::DRSUAPI));
+    assert_eq!(number(&dissected[&8]["Number of floors"]), 5);
+    assert_eq!(number(&dissected[&8]["Max Towers"]), 4);
+    assert_eq!(number(&dissected[&8]["TCP Port"]), 0);
+    let (_, Pdu::Response(response)) = Pdu::decode(&pdus[&9]).unwrap() else {
+        panic!("frame 9 is the ept_map response")
+    };
+    let port = port_from_ept_map_reply(&response.stub).unwrap();
+    assert_eq!(u64::from(port), number(&dissected[&9]["TCP Port"]));
+    assert_eq!(port, 49153);
+    // Every truncation of the reply is an error, never a panic.
+    for len in 0..response.stub.len() {
+        assert!(
+            port_from_ept_map_reply(&response.stub[..len]).is_err(),
+            "{len}"
+        );
+    }
 }

@@ -9,15 +9,17 @@ set -euo pipefail
 src=$1
 here=$(cd "$(dirname "$0")" && pwd)
 password='Lab-Admin-Passw0rd!'
-# bind, bind_ack, auth3, DsBind request/response, DsUnbind request/response,
-# and the fault that answers the wrong password's first call.
-frames=(27 30 32 33 36 55 56 67)
+# ept_map request/response, bind, bind_ack, auth3, DsBind request/response,
+# DsUnbind request/response, and the fault that answers the wrong
+# password's first call.
+frames=(8 9 27 30 32 33 36 55 56 67)
 filter="frame.number in {$(IFS=,; echo "${frames[*]}")}"
 cp "$src/drsuapi.pcap" "$here/drsuapi.pcapng"
+chmod 644 "$here/drsuapi.pcapng"
 tshark -r "$here/drsuapi.pcapng" -Y "$filter" -T fields -e frame.number -e tcp.payload \
   >"$here/pdus.tsv" 2>/dev/null
 tshark -r "$here/drsuapi.pcapng" -o "ntlmssp.nt_password:$password" -Y "$filter" \
-  -O dcerpc,drsuapi,ntlmssp 2>/dev/null >"$here/dissector.txt"
+  -O dcerpc,epm,drsuapi,ntlmssp 2>/dev/null >"$here/dissector.txt"
 tshark -r "$here/drsuapi.pcapng" -o "ntlmssp.nt_password:$password" \
   -Y "frame.number in {33,36,55,56}" -x 2>/dev/null >"$here/decrypted.txt"
 # The client's own record of the plaintext stubs (transcript entries 3, 6,
