@@ -232,6 +232,21 @@ fn ntlm_auth(token: Vec<u8>) -> Auth {
     }
 }
 
+/// A sealed-looking reply to call 2 whose signature is made up.
+fn forged_reply() -> Vec<u8> {
+    Pdu::Response(Response {
+        alloc_hint: 16,
+        context_id: 0,
+        cancel_count: 0,
+        stub: vec![0x42; 16],
+        auth: Some(ntlm_auth(vec![
+            1, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0,
+        ])),
+    })
+    .encode(FIRST_LAST, 2)
+    .unwrap()
+}
+
 fn bound_sealed() -> Association {
     let mut association = Association::sealed(
         SyntaxId::DRSUAPI,
@@ -285,17 +300,7 @@ fn a_sealed_request_encrypts_its_stub_and_a_forged_reply_is_refused() {
     assert_eq!(auth.value[..4], [1, 0, 0, 0]);
     assert_eq!(auth.value[12..], [0, 0, 0, 0]);
 
-    let forged = Pdu::Response(Response {
-        alloc_hint: 16,
-        context_id: 0,
-        cancel_count: 0,
-        stub: vec![0x42; 16],
-        auth: Some(ntlm_auth(vec![
-            1, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0,
-        ])),
-    })
-    .encode(FIRST_LAST, 2)
-    .unwrap();
+    let forged = forged_reply();
     assert!(matches!(
         association.handle_response(&forged),
         Err(RpcError::BadSignature { sequence: 0 })
@@ -434,17 +439,7 @@ fn mutated_bind_acks_and_replies_never_panic() {
             let _ = association.handle_bind_ack(&mutated);
         }
     }
-    let reply = Pdu::Response(Response {
-        alloc_hint: 16,
-        context_id: 0,
-        cancel_count: 0,
-        stub: vec![0x42; 16],
-        auth: Some(ntlm_auth(vec![
-            1, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0,
-        ])),
-    })
-    .encode(FIRST_LAST, 2)
-    .unwrap();
+    let reply = forged_reply();
     for at in 0..reply.len() {
         for value in [0x00, 0xff, reply[at] ^ 0x01] {
             let mut mutated = reply.clone();

@@ -167,23 +167,16 @@ fn the_pdu_decoder_agrees_with_wiresharks_dcerpc_dissector() {
             other => panic!("frame {frame}: unexpected {other:?}"),
         };
         if let Some(auth) = auth {
+            let t = auth.trailer;
+            for (ours, name) in [
+                (t.auth_type, "Auth type"),
+                (t.auth_level, "Auth level"),
+                (t.pad_length, "Auth pad len"),
+            ] {
+                assert_eq!(u64::from(ours), field(name), "frame {frame}: {name}");
+            }
             assert_eq!(
-                u64::from(auth.trailer.auth_type),
-                field("Auth type"),
-                "frame {frame}"
-            );
-            assert_eq!(
-                u64::from(auth.trailer.auth_level),
-                field("Auth level"),
-                "frame {frame}"
-            );
-            assert_eq!(
-                u64::from(auth.trailer.pad_length),
-                field("Auth pad len"),
-                "frame {frame}"
-            );
-            assert_eq!(
-                u64::from(auth.trailer.context_id),
+                u64::from(t.context_id),
                 field("Auth Context ID"),
                 "frame {frame}"
             );
