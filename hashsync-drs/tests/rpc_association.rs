@@ -458,3 +458,32 @@ fn mutated_bind_acks_and_replies_never_panic() {
         assert!(association.handle_response(&cut).is_err(), "{len}");
     }
 }
+
+#[test]
+fn a_server_that_trickles_bytes_still_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf);
+        // A header that promises 200 bytes, then one byte every 100 ms.
+        let mut header = bind_ack(1, 0, None)[..16].to_vec();
+        header[8..10].copy_from_slice(&200u16.to_le_bytes());
+        let _ = stream.write_all(&header);
+        for _ in 0..50 {
+            std::thread::sleep(Duration::from_millis(100));
+            if stream.write_all(&[0]).is_err() {
+                return;
+            }
+        }
+    });
+    let started = Instant::now();
+    let err = connect(port);
+    assert!(matches!(err, RpcError::Timeout { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
