@@ -487,3 +487,53 @@ fn a_server_that_trickles_bytes_still_times_out() {
         started.elapsed()
     );
 }
+
+fn alter_context_resp(call_id: u32, result: u16) -> Vec<u8> {
+    let bind_ack = bind_ack(call_id, result, None);
+    let (_, Pdu::BindAck(ack)) = Pdu::decode(&bind_ack).unwrap() else {
+        panic!()
+    };
+    Pdu::AlterContextResp(ack)
+        .encode(FIRST_LAST, call_id)
+        .unwrap()
+}
+
+#[test]
+fn alter_context_adds_a_presentation_context_or_is_refused_without_breaking() {
+    let mut association = bound_anonymous(AssociationConfig::default());
+    assert!(matches!(
+        association.request_in(1, 0, b""),
+        Err(RpcError::NotReady(_))
+    ));
+    let (context, pdu) = association.alter_context(SyntaxId::DRSUAPI).unwrap();
+    assert_eq!(context, 1);
+    let (header, Pdu::AlterContext(alter)) = Pdu::decode(&pdu).unwrap() else {
+        panic!()
+    };
+    assert_eq!(header.call_id, 2);
+    assert_eq!(alter.assoc_group_id, 0x5151);
+    assert_eq!(alter.contexts[0].context_id, 1);
+    assert_eq!(alter.contexts[0].abstract_syntax, SyntaxId::DRSUAPI);
+    association
+        .handle_alter_context_resp(&alter_context_resp(2, 0))
+        .unwrap();
+    let fragments = association.request_in(1, 5, b"abc").unwrap();
+    let (_, Pdu::Request(request)) = Pdu::decode(&fragments[0]).unwrap() else {
+        panic!()
+    };
+    assert_eq!((request.context_id, request.opnum), (1, 5));
+    association
+        .handle_response(&response(3, FIRST_LAST, b""))
+        .unwrap();
+
+    let (_, _) = association.alter_context(SyntaxId::NDR20).unwrap();
+    assert!(matches!(
+        association.handle_alter_context_resp(&alter_context_resp(4, 2)),
+        Err(RpcError::ContextRejected { result: 2, .. })
+    ));
+    assert!(matches!(
+        association.request_in(2, 0, b""),
+        Err(RpcError::NotReady(_))
+    ));
+    association.request_in(1, 0, b"still usable").unwrap();
+}

@@ -1,8 +1,9 @@
 //! The RPC transport against a real Samba AD DC (the lab's source DC,
 //! 127.0.0.2, in a private network namespace): endpoint mapper lookup,
 //! NTLM packet privacy, `IDL_DRSBind`, fragmented sealed calls both ways
-//! (`IDL_DRSCrackNames` with many names), `IDL_DRSUnbind`, and a wrong
-//! password.
+//! (`IDL_DRSCrackNames` with many names), `IDL_DRSUnbind`, an
+//! `alter_context` adding a second presentation context on the sealed
+//! association, and a wrong password.
 //!
 //! The lab's DCs listen only inside the namespace, so the test's TCP
 //! connections must start there: the test provisions the lab, then runs
@@ -164,6 +165,23 @@ fn inside_namespace() {
     assert_eq!(reply.len(), 24);
     assert_eq!(reply[..20], [0; 20], "the handle is closed");
     assert_eq!(reply[20..], [0; 4], "IDL_DRSUnbind returned an error");
+
+    // alter_context: DRSUAPI again as presentation context 1 on the same
+    // sealed association, and a second DRSBind through it.
+    let context = client
+        .add_interface(SyntaxId::DRSUAPI)
+        .expect("alter_context");
+    assert_eq!(context, 1);
+    let reply = client
+        .call_in(context, 0, &drs_bind_request(28))
+        .expect("IDL_DRSBind on context 1");
+    let second = parse_drs_bind_reply(&reply);
+    assert_eq!(second.status, 0);
+    assert_ne!(second.handle, bound.handle);
+    let reply = client
+        .call_in(context, 1, &second.handle)
+        .expect("IDL_DRSUnbind");
+    assert_eq!(reply[20..], [0; 4]);
 
     if let Some(dir) = std::env::var_os("HASHSYNC_RPC_CAPTURE_DIR") {
         let dir = std::path::PathBuf::from(dir);

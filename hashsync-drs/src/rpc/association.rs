@@ -6,7 +6,8 @@
 //! to [`Association::handle_bind_ack`], send the `auth3` it may return.
 //! Then per call: [`Association::request`], send every fragment; read
 //! PDUs and give each to [`Association::handle_response`] until it
-//! returns the reply stub.
+//! returns the reply stub. [`Association::alter_context`] adds an
+//! interface (a presentation context) to a ready association.
 
 use hashsync::formats::drs::SessionKey;
 
@@ -63,6 +64,7 @@ impl Default for AssociationConfig {
 enum State {
     Unbound,
     AwaitingBindAck { call_id: u32 },
+    AwaitingAlterContextResp { call_id: u32 },
     Ready,
     Broken,
 }
@@ -79,6 +81,9 @@ pub struct Association {
     session: Option<NtlmSession>,
     session_key: Option<SessionKey>,
     outstanding: Option<u32>,
+    /// Presentation contexts accepted so far (ids 0, 1, …).
+    contexts: u16,
+    assoc_group_id: u32,
     reply: Vec<u8>,
     reply_started: bool,
     calls_completed: u64,
@@ -117,6 +122,8 @@ impl Association {
             session: None,
             session_key: None,
             outstanding: None,
+            contexts: 0,
+            assoc_group_id: 0,
             reply: Vec::new(),
             reply_started: false,
             calls_completed: 0,
@@ -208,6 +215,8 @@ impl Association {
                 "the server chose a transfer syntax other than NDR 2.0",
             ));
         }
+        self.assoc_group_id = ack.assoc_group_id;
+        self.contexts = 1;
         // Our fragments must fit what the server receives.
         self.max_xmit_frag = self
             .max_xmit_frag
@@ -232,10 +241,26 @@ impl Association {
         Ok(Some(auth3))
     }
 
-    /// The request fragments of a call (sealed when the association is).
+    /// The request fragments of a call on the bind's interface (sealed
+    /// when the association is).
     pub fn request(&mut self, opnum: u16, stub: &[u8]) -> Result<Vec<Vec<u8>>, RpcError> {
+        self.request_in(CONTEXT_ID, opnum, stub)
+    }
+
+    /// The request fragments of a call on presentation context `context`
+    /// (0 for the bind's interface, then the ids
+    /// [`Association::alter_context`] returned).
+    pub fn request_in(
+        &mut self,
+        context: u16,
+        opnum: u16,
+        stub: &[u8],
+    ) -> Result<Vec<Vec<u8>>, RpcError> {
         if !matches!(self.state, State::Ready) || self.outstanding.is_some() {
             return Err(RpcError::NotReady("bind incomplete or a call outstanding"));
+        }
+        if context >= self.contexts {
+            return Err(RpcError::NotReady("no such presentation context"));
         }
         let total =
             u32::try_from(stub.len()).map_err(|_| RpcError::RequestTooLong { len: stub.len() })?;
@@ -260,8 +285,13 @@ impl Association {
                 pfc |= flags::LAST_FRAG;
             }
             let alloc_hint = total - offset as u32;
-            let fragment =
-                self.request_fragment(pfc, call_id, alloc_hint, opnum, &stub[offset..end])?;
+            let fragment = self.request_fragment(
+                pfc,
+                call_id,
+                alloc_hint,
+                (context, opnum),
+                &stub[offset..end],
+            )?;
             self.record(Direction::Sent, "pdu", &fragment);
             fragments.push(fragment);
             offset = end;
@@ -280,12 +310,12 @@ impl Association {
         pfc: u8,
         call_id: u32,
         alloc_hint: u32,
-        opnum: u16,
+        (context, opnum): (u16, u16),
         chunk: &[u8],
     ) -> Result<Vec<u8>, RpcError> {
         let mut body = Vec::with_capacity(8 + chunk.len() + SEAL_PAD_ALIGN);
         put_u32(&mut body, alloc_hint);
-        put_u16(&mut body, CONTEXT_ID);
+        put_u16(&mut body, context);
         put_u16(&mut body, opnum);
         body.extend_from_slice(chunk);
         let Some(session) = self.session.as_mut() else {
@@ -300,6 +330,78 @@ impl Association {
         let signature = session.seal(&mut pdu[..signed], sealed);
         pdu[signed..].copy_from_slice(&signature);
         Ok(pdu)
+    }
+
+    /// An `alter_context` PDU proposing one more interface on this
+    /// association; returns the presentation context id it will have.
+    /// On a sealed association the security context is the one the bind
+    /// set up, so the PDU carries no authentication verifier.
+    pub fn alter_context(&mut self, interface: SyntaxId) -> Result<(u16, Vec<u8>), RpcError> {
+        if !matches!(self.state, State::Ready) || self.outstanding.is_some() {
+            return Err(RpcError::NotReady("bind incomplete or a call outstanding"));
+        }
+        let context_id = self.contexts;
+        let call_id = self.take_call_id();
+        let pdu = Pdu::AlterContext(Bind {
+            max_xmit_frag: self.config.max_xmit_frag,
+            max_recv_frag: self.config.max_recv_frag,
+            assoc_group_id: self.assoc_group_id,
+            contexts: vec![ContextElement {
+                context_id,
+                abstract_syntax: interface,
+                transfer_syntaxes: vec![SyntaxId::NDR20],
+            }],
+            auth: None,
+        })
+        .encode(flags::FIRST_FRAG | flags::LAST_FRAG, call_id)?;
+        self.record(Direction::Sent, "pdu", &pdu);
+        self.state = State::AwaitingAlterContextResp { call_id };
+        Ok((context_id, pdu))
+    }
+
+    /// Reads the answer to an `alter_context`.
+    pub fn handle_alter_context_resp(&mut self, bytes: &[u8]) -> Result<(), RpcError> {
+        let State::AwaitingAlterContextResp { call_id } = self.state else {
+            return Err(RpcError::NotReady("no alter_context outstanding"));
+        };
+        self.state = State::Broken;
+        self.record(Direction::Received, "pdu", bytes);
+        let (header, pdu) = Pdu::decode(bytes)?;
+        let response = match pdu {
+            Pdu::AlterContextResp(response) => response,
+            Pdu::Fault(fault) => {
+                return Err(RpcError::Fault {
+                    status: fault.status,
+                });
+            }
+            other => {
+                return Err(RpcError::UnexpectedPdu {
+                    expected: "alter_context_resp",
+                    got: other.packet_type().code(),
+                });
+            }
+        };
+        if header.call_id != call_id {
+            return Err(RpcError::CallIdMismatch {
+                expected: call_id,
+                got: header.call_id,
+            });
+        }
+        let result = response
+            .results
+            .first()
+            .ok_or_else(|| RpcError::malformed("alter_context_resp", "no context result"))?;
+        if result.result != 0 {
+            // The association itself is still good.
+            self.state = State::Ready;
+            return Err(RpcError::ContextRejected {
+                result: result.result,
+                reason: result.reason,
+            });
+        }
+        self.contexts += 1;
+        self.state = State::Ready;
+        Ok(())
     }
 
     /// Reads one fragment of the reply; returns the whole reply stub

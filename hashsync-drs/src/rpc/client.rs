@@ -95,6 +95,28 @@ impl RpcClient {
         call(&mut self.connection, &mut self.association, opnum, stub)
     }
 
+    /// Adds `interface` to the association (`alter_context`); returns the
+    /// presentation context id to give [`RpcClient::call_in`].
+    pub fn add_interface(&mut self, interface: SyntaxId) -> Result<u16, RpcError> {
+        let (context, pdu) = self.association.alter_context(interface)?;
+        self.connection.send(&pdu, "sending alter_context")?;
+        let response = self.connection.receive(
+            self.association.max_recv_frag(),
+            "waiting for the alter_context_resp",
+        )?;
+        self.association.handle_alter_context_resp(&response)?;
+        Ok(context)
+    }
+
+    /// [`RpcClient::call`] on another presentation context (one
+    /// [`RpcClient::add_interface`] returned).
+    pub fn call_in(&mut self, context: u16, opnum: u16, stub: &[u8]) -> Result<Vec<u8>, RpcError> {
+        for fragment in self.association.request_in(context, opnum, stub)? {
+            self.connection.send(&fragment, "sending a request")?;
+        }
+        receive_reply(&mut self.connection, &mut self.association)
+    }
+
     /// The NTLM exported session key: the key of the DRS secret
     /// attributes this connection replicates.
     pub fn session_key(&self) -> &SessionKey {
@@ -136,6 +158,13 @@ fn call(
     for fragment in association.request(opnum, stub)? {
         connection.send(&fragment, "sending a request")?;
     }
+    receive_reply(connection, association)
+}
+
+fn receive_reply(
+    connection: &mut Connection,
+    association: &mut Association,
+) -> Result<Vec<u8>, RpcError> {
     loop {
         let fragment = connection.receive(association.max_recv_frag(), "waiting for the reply")?;
         if let Some(reply) = association.handle_response(&fragment)? {
