@@ -8,6 +8,20 @@
 //! PDUs and give each to [`Association::handle_response`] until it
 //! returns the reply stub. [`Association::alter_context`] adds an
 //! interface (a presentation context) to a ready association.
+//!
+//! ```
+//! use hashsync_drs::rpc::pdu::{Pdu, PacketType};
+//! use hashsync_drs::rpc::{Association, AssociationConfig, RpcError, SyntaxId};
+//! let mut association = Association::anonymous(SyntaxId::EPM, AssociationConfig::default());
+//! let bind = association.bind()?;
+//! let (header, pdu) = Pdu::decode(&bind)?;
+//! assert_eq!(header.packet_type, PacketType::Bind);
+//! let Pdu::Bind(bind) = pdu else { unreachable!() };
+//! assert_eq!(bind.contexts[0].abstract_syntax, SyntaxId::EPM);
+//! // No call before the server's bind_ack.
+//! assert!(matches!(association.request(3, b""), Err(RpcError::NotReady(_))));
+//! # Ok::<(), RpcError>(())
+//! ```
 
 use hashsync::formats::drs::SessionKey;
 
@@ -230,6 +244,17 @@ impl Association {
         let token = ack
             .auth
             .ok_or_else(|| RpcError::malformed("bind_ack", "no NTLM challenge"))?;
+        if token.trailer.auth_type != AUTH_TYPE_NTLMSSP
+            || token.trailer.auth_level != AUTH_LEVEL_PKT_PRIVACY
+        {
+            return Err(RpcError::malformed(
+                "bind_ack",
+                format!(
+                    "auth type {} level {}, expected NTLMSSP privacy",
+                    token.trailer.auth_type, token.trailer.auth_level
+                ),
+            ));
+        }
         let authenticated = ntlm.authenticate(&token.value)?;
         self.session = Some(authenticated.session);
         self.session_key = Some(authenticated.session_key);
