@@ -29,3 +29,20 @@ cp "$src/006-received-stub.bin" "$here/drsbind_response.stub"
 cp "$src/023-sent-stub.bin" "$here/drsunbind_request.stub"
 cp "$src/026-received-stub.bin" "$here/drsunbind_response.stub"
 tshark --version | head -1 >"$here/tshark-version.txt"
+# DsCrackNames (call 3): 4 sealed request and 10 sealed response fragments,
+# each with Wireshark's decryption (reassembly off, so every fragment is
+# decrypted on its own): frame, packet type, auth pad length, hex.
+cn_frames="37,38,40,41,43,44,46,47,48,49,50,51,52,53"
+tshark -r "$here/drsuapi.pcapng" -o "ntlmssp.nt_password:$password" -o dcerpc.reassemble_dcerpc:FALSE \
+  -Y "frame.number in {$cn_frames}" -T fields -e frame.number -e dcerpc.pkt_type -e dcerpc.auth_pad_len \
+  2>/dev/null >"$here/.fields"
+tshark -r "$here/drsuapi.pcapng" -o "ntlmssp.nt_password:$password" -o dcerpc.reassemble_dcerpc:FALSE \
+  -Y "frame.number in {$cn_frames}" -x 2>/dev/null |
+  awk '/^Decrypted stub data/ {grab=1; hex=""; next}
+       grab && /^[0-9a-f][0-9a-f][0-9a-f][0-9a-f]  / {h=substr($0,7,48); gsub(/ /,"",h); hex=hex h; next}
+       grab {print hex; grab=0}
+       END {if (grab) print hex}' >"$here/.hex"
+paste "$here/.fields" "$here/.hex" >"$here/cracknames_fragments.tsv"
+rm "$here/.fields" "$here/.hex"
+cp "$src/007-sent-stub.bin" "$here/cracknames_request.stub"
+cp "$src/022-received-stub.bin" "$here/cracknames_response.stub"
