@@ -31,8 +31,8 @@ use super::credentials::ReplicationCredentials;
 use super::error::RpcError;
 use super::ntlm::{NtlmClient, NtlmSession, SIGNATURE_LEN};
 use super::pdu::{
-    AUTH_LEVEL_PKT_PRIVACY, AUTH_TYPE_NTLMSSP, Auth, Auth3, Bind, ContextElement, HEADER_LEN,
-    PacketType, Pdu, SEC_TRAILER_LEN, SecTrailer, assemble, flags,
+    AUTH_LEVEL_PKT_PRIVACY, AUTH_TYPE_NTLMSSP, Auth, Auth3, Bind, BindAck, ContextElement,
+    HEADER_LEN, Header, PacketType, Pdu, SEC_TRAILER_LEN, SecTrailer, assemble, flags,
 };
 use super::syntax::SyntaxId;
 use super::transcript::{Direction, Transcript};
@@ -208,28 +208,7 @@ impl Association {
                 });
             }
         };
-        if header.call_id != call_id {
-            return Err(RpcError::CallIdMismatch {
-                expected: call_id,
-                got: header.call_id,
-            });
-        }
-        let result = ack
-            .results
-            .first()
-            .ok_or_else(|| RpcError::malformed("bind_ack", "no context result"))?;
-        if result.result != 0 {
-            return Err(RpcError::ContextRejected {
-                result: result.result,
-                reason: result.reason,
-            });
-        }
-        if result.transfer_syntax != SyntaxId::NDR20 {
-            return Err(RpcError::malformed(
-                "bind_ack",
-                "the server chose a transfer syntax other than NDR 2.0",
-            ));
-        }
+        accepted("bind_ack", &header, call_id, &ack)?;
         self.assoc_group_id = ack.assoc_group_id;
         self.contexts = 1;
         // Our fragments must fit what the server receives.
@@ -407,23 +386,12 @@ impl Association {
                 });
             }
         };
-        if header.call_id != call_id {
-            return Err(RpcError::CallIdMismatch {
-                expected: call_id,
-                got: header.call_id,
-            });
-        }
-        let result = response
-            .results
-            .first()
-            .ok_or_else(|| RpcError::malformed("alter_context_resp", "no context result"))?;
-        if result.result != 0 {
-            // The association itself is still good.
-            self.state = State::Ready;
-            return Err(RpcError::ContextRejected {
-                result: result.result,
-                reason: result.reason,
-            });
+        if let Err(err) = accepted("alter_context_resp", &header, call_id, &response) {
+            if matches!(err, RpcError::ContextRejected { .. }) {
+                // The association itself is still good.
+                self.state = State::Ready;
+            }
+            return Err(err);
         }
         self.contexts += 1;
         self.state = State::Ready;
@@ -452,6 +420,39 @@ impl Association {
             transcript.push(direction, kind, bytes);
         }
     }
+}
+
+/// Whether a bind_ack or alter_context_resp answers call `call_id` and
+/// accepts its one proposed context with NDR 2.0.
+fn accepted(
+    pdu: &'static str,
+    header: &Header,
+    call_id: u32,
+    ack: &BindAck,
+) -> Result<(), RpcError> {
+    if header.call_id != call_id {
+        return Err(RpcError::CallIdMismatch {
+            expected: call_id,
+            got: header.call_id,
+        });
+    }
+    let result = ack
+        .results
+        .first()
+        .ok_or_else(|| RpcError::malformed(pdu, "no context result"))?;
+    if result.result != 0 {
+        return Err(RpcError::ContextRejected {
+            result: result.result,
+            reason: result.reason,
+        });
+    }
+    if result.transfer_syntax != SyntaxId::NDR20 {
+        return Err(RpcError::malformed(
+            pdu,
+            "the server chose a transfer syntax other than NDR 2.0",
+        ));
+    }
+    Ok(())
 }
 
 /// An NTLMSSP packet-privacy verifier around `token`.
