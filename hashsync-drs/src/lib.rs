@@ -17,7 +17,6 @@ pub mod rpc;
 mod source;
 
 pub use source::{
-    CredentialsFileError, DEFAULT_PAGE_OBJECTS, DrsEndpoint, DrsSource, DrsSourceError,
-    ERROR_DS_DRA_ACCESS_DENIED, EndpointError, GET_CHANGES, GET_CHANGES_ALL, ReplicationTimings,
-    read_credentials_file,
+    DEFAULT_PAGE_OBJECTS, DrsEndpoint, DrsSource, DrsSourceError, ERROR_DS_DRA_ACCESS_DENIED,
+    EndpointError, GET_CHANGES, GET_CHANGES_ALL, ReplicationTimings,
 };

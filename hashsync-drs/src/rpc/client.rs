@@ -3,7 +3,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hashsync::formats::drs::SessionKey;
 
@@ -18,7 +18,7 @@ use super::transcript::Transcript;
 /// A sealed DCE/RPC connection to the DRSUAPI interface of a DC.
 ///
 /// ```no_run
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use hashsync::Password;
 /// use hashsync_drs::rpc::{ReplicationCredentials, RpcClient};
 /// let credentials = ReplicationCredentials::parse(r"ONPREM\Administrator", Password::new("…"))?;
@@ -38,6 +38,11 @@ impl RpcClient {
     /// Connects to DRSUAPI at `host`: asks the endpoint mapper (port 135)
     /// for the port unless `port` is given, binds with NTLM at packet
     /// privacy and completes the authentication.
+    ///
+    /// NTLM's third message (`auth3`) has no answer, so a wrong password
+    /// or a disabled account is reported by the first [`RpcClient::call`],
+    /// as [`RpcError::AuthenticationRejected`]. Every read and write, and
+    /// every whole fragment, must complete within `timeout`.
     pub fn connect(
         host: &str,
         port: Option<u16>,
@@ -90,6 +95,28 @@ impl RpcClient {
         call(&mut self.connection, &mut self.association, opnum, stub)
     }
 
+    /// Adds `interface` to the association (`alter_context`); returns the
+    /// presentation context id to give [`RpcClient::call_in`].
+    pub fn add_interface(&mut self, interface: SyntaxId) -> Result<u16, RpcError> {
+        let (context, pdu) = self.association.alter_context(interface)?;
+        self.connection.send(&pdu, "sending alter_context")?;
+        let response = self.connection.receive(
+            self.association.max_recv_frag(),
+            "waiting for the alter_context_resp",
+        )?;
+        self.association.handle_alter_context_resp(&response)?;
+        Ok(context)
+    }
+
+    /// [`RpcClient::call`] on another presentation context (one
+    /// [`RpcClient::add_interface`] returned).
+    pub fn call_in(&mut self, context: u16, opnum: u16, stub: &[u8]) -> Result<Vec<u8>, RpcError> {
+        for fragment in self.association.request_in(context, opnum, stub)? {
+            self.connection.send(&fragment, "sending a request")?;
+        }
+        receive_reply(&mut self.connection, &mut self.association)
+    }
+
     /// The NTLM exported session key: the key of the DRS secret
     /// attributes this connection replicates.
     pub fn session_key(&self) -> &SessionKey {
@@ -131,6 +158,13 @@ fn call(
     for fragment in association.request(opnum, stub)? {
         connection.send(&fragment, "sending a request")?;
     }
+    receive_reply(connection, association)
+}
+
+fn receive_reply(
+    connection: &mut Connection,
+    association: &mut Association,
+) -> Result<Vec<u8>, RpcError> {
     loop {
         let fragment = connection.receive(association.max_recv_frag(), "waiting for the reply")?;
         if let Some(reply) = association.handle_response(&fragment)? {
@@ -177,17 +211,20 @@ impl Connection {
             .map_err(|source| self.io_error(source, during))
     }
 
-    /// One whole fragment, refusing one longer than `limit` before reading it.
+    /// One whole fragment, refusing one longer than `limit` before reading
+    /// it. The whole fragment must arrive within the timeout, so a server
+    /// that trickles bytes cannot hold the call either.
     fn receive(&mut self, limit: usize, during: &'static str) -> Result<Vec<u8>, RpcError> {
+        let deadline = Instant::now() + self.timeout;
         let mut pdu = vec![0u8; HEADER_LEN];
-        self.fill(&mut pdu, 0, HEADER_LEN, during)?;
+        self.fill(&mut pdu, 0, HEADER_LEN, deadline, during)?;
         let header = Header::parse(&pdu)?;
         let length = usize::from(header.frag_length);
         if length > limit {
             return Err(RpcError::FragmentTooLong { length, limit });
         }
         pdu.resize(length, 0);
-        self.fill(&mut pdu, HEADER_LEN, length, during)?;
+        self.fill(&mut pdu, HEADER_LEN, length, deadline, during)?;
         Ok(pdu)
     }
 
@@ -196,9 +233,20 @@ impl Connection {
         buffer: &mut [u8],
         mut at: usize,
         expected: usize,
+        deadline: Instant,
         during: &'static str,
     ) -> Result<(), RpcError> {
         while at < buffer.len() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(RpcError::Timeout {
+                    during,
+                    timeout: self.timeout,
+                });
+            }
+            self.stream
+                .set_read_timeout(Some(left))
+                .map_err(|source| RpcError::Io { during, source })?;
             match self.stream.read(&mut buffer[at..]) {
                 Ok(0) => {
                     return Err(RpcError::ConnectionClosed {

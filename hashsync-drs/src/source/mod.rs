@@ -21,7 +21,6 @@
 //!   connects again and resumes from it.
 
 mod account;
-mod credentials_file;
 mod endpoint;
 mod error;
 mod session;
@@ -32,7 +31,6 @@ use std::time::{Duration, Instant};
 use hashsync::sync::{ChangeSource, Cursor, Partition, SkipLog, SourceItem, SourceStream};
 use uuid::Uuid;
 
-pub use credentials_file::{CredentialsFileError, read_credentials_file};
 pub use endpoint::{DrsEndpoint, EndpointError};
 pub use error::{DrsSourceError, ERROR_DS_DRA_ACCESS_DENIED, GET_CHANGES, GET_CHANGES_ALL};
 

@@ -2,12 +2,25 @@
 //! answer to the server's CHALLENGE, then session security for DCE/RPC
 //! packet privacy.
 //!
-//! Written here rather than taken from Devolutions' `sspi` crate: every
-//! `sspi` release that has the DCE/RPC sealing fixes pins `rsa` to a
-//! 0.10 release candidate (`=0.10.0-rc.x`), which cannot share one
-//! lockfile with the released `rsa` 0.10 the `hashsync` crate uses; and
-//! its NTLM draws the client challenge, timestamp and session key itself,
-//! so the MS-NLMP 4.2.4 known answers cannot be checked through it.
+//! Written here rather than taken from Devolutions' `sspi` crate (checked
+//! 2026-12 against its releases and its repository):
+//! - every release from 0.18.0 to the newest (0.23.1) pins `rsa` to an
+//!   exact 0.10 release candidate (`=0.10.0-rc.x`), which cannot share the
+//!   workspace's one lockfile with the released `rsa` 0.10.0 that
+//!   `hashsync`'s `domain-services` feature uses (Cargo allows one version
+//!   per semver-compatible range);
+//! - 0.17.0, the newest that resolves, predates the NTLM fixes DCE/RPC
+//!   sealing needs (DCE-style and sign-only `EncryptMessage`, sspi-rs #629,
+//!   in 0.19.1; `NEGOTIATE_KEY_EXCH` handling, #670, in 0.21.1), and adds
+//!   111 packages (picky 7.0.0-rc.18, a second `rand`, …) for one protocol;
+//! - its NTLM draws the client challenge, time and session key itself
+//!   (fixed values only through its private `__test-data` feature), so the
+//!   MS-NLMP 4.2.4 known answers are not checkable through its public API.
+//!
+//! Its NTLM does support what sealing needs (`SECBUFFER_READONLY_WITH_CHECKSUM`
+//! buffers signed but not encrypted, since 0.15.2; the session key through
+//! `query_context_session_key`): a future `sspi` release without the `rsa`
+//! pin could replace this module.
 //!
 //! The client always asks for extended session security, 128-bit keys,
 //! key exchange, signing and sealing, and refuses a server that does not

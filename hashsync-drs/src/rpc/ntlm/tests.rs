@@ -46,6 +46,14 @@ fn spec_challenge() -> Vec<u8> {
     m
 }
 
+/// The payload bytes an AUTHENTICATE_MESSAGE field (len, maxlen, offset)
+/// at `at` points to.
+fn payload(m: &[u8], at: usize) -> &[u8] {
+    let len = u16::from_le_bytes([m[at], m[at + 1]]) as usize;
+    let off = u32::from_le_bytes(m[at + 4..at + 8].try_into().unwrap()) as usize;
+    &m[off..off + len]
+}
+
 fn spec_random() -> ClientRandomness {
     ClientRandomness {
         client_challenge: [0xaa; 8],
@@ -112,11 +120,7 @@ fn authenticate_message_carries_the_4_2_4_values() {
         .authenticate_with(&challenge, spec_random())
         .unwrap();
     let m = &done.message;
-    let field = |at: usize| {
-        let len = u16::from_le_bytes([m[at], m[at + 1]]) as usize;
-        let off = u32::from_le_bytes(m[at + 4..at + 8].try_into().unwrap()) as usize;
-        &m[off..off + len]
-    };
+    let field = |at: usize| payload(m, at);
     assert_eq!(&m[..12], b"NTLMSSP\0\x03\0\0\0");
     assert_eq!(
         field(12),
@@ -219,11 +223,7 @@ fn a_timestamp_in_the_challenge_brings_a_mic_and_a_zero_lm_response() {
         .authenticate_with(&challenge, spec_random())
         .unwrap();
     let m = &done.message;
-    let field = |at: usize| {
-        let len = u16::from_le_bytes([m[at], m[at + 1]]) as usize;
-        let off = u32::from_le_bytes(m[at + 4..at + 8].try_into().unwrap()) as usize;
-        &m[off..off + len]
-    };
+    let field = |at: usize| payload(m, at);
     assert_eq!(field(12), [0; 24]);
     let nt = field(20);
     // The blob's time is the server's, and MsvAvFlags says a MIC follows.

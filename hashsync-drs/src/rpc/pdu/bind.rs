@@ -73,20 +73,27 @@ pub struct BindNak {
     pub versions: Vec<(u8, u8)>,
 }
 
+/// A list length as the one-octet count the PDU carries.
+fn count(len: usize, what: &'static str) -> Result<u8, RpcError> {
+    u8::try_from(len)
+        .map_err(|_| RpcError::malformed(what, format!("{len} entries, at most 255 fit")))
+}
+
 impl Bind {
-    pub(super) fn encode_body(&self, out: &mut Vec<u8>) {
+    pub(super) fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), RpcError> {
         put_u16(out, self.max_xmit_frag);
         put_u16(out, self.max_recv_frag);
         put_u32(out, self.assoc_group_id);
-        out.extend_from_slice(&[self.contexts.len() as u8, 0, 0, 0]);
+        out.extend_from_slice(&[count(self.contexts.len(), "bind")?, 0, 0, 0]);
         for context in &self.contexts {
             put_u16(out, context.context_id);
-            out.extend_from_slice(&[context.transfer_syntaxes.len() as u8, 0]);
+            out.extend_from_slice(&[count(context.transfer_syntaxes.len(), "bind")?, 0]);
             context.abstract_syntax.write(out);
             for syntax in &context.transfer_syntaxes {
                 syntax.write(out);
             }
         }
+        Ok(())
     }
 
     pub(super) fn decode(
@@ -128,13 +135,15 @@ impl Bind {
 }
 
 impl BindAck {
-    pub(super) fn encode_body(&self, out: &mut Vec<u8>) {
+    pub(super) fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), RpcError> {
         put_u16(out, self.max_xmit_frag);
         put_u16(out, self.max_recv_frag);
         put_u32(out, self.assoc_group_id);
         let with_nul =
             self.secondary_address.len() + usize::from(!self.secondary_address.is_empty());
-        put_u16(out, with_nul as u16);
+        let address_len = u16::try_from(with_nul)
+            .map_err(|_| RpcError::malformed("bind_ack", "secondary address too long"))?;
+        put_u16(out, address_len);
         out.extend_from_slice(&self.secondary_address);
         if with_nul > 0 {
             out.push(0);
@@ -142,12 +151,13 @@ impl BindAck {
         // The result list is 4-aligned from the start of the PDU; `out`
         // holds the body, which starts at 16.
         pad_to(out, 4);
-        out.extend_from_slice(&[self.results.len() as u8, 0, 0, 0]);
+        out.extend_from_slice(&[count(self.results.len(), "bind_ack")?, 0, 0, 0]);
         for result in &self.results {
             put_u16(out, result.result);
             put_u16(out, result.reason);
             result.transfer_syntax.write(out);
         }
+        Ok(())
     }
 
     pub(super) fn decode(
@@ -190,12 +200,13 @@ impl BindAck {
 }
 
 impl BindNak {
-    pub(super) fn encode_body(&self, out: &mut Vec<u8>) {
+    pub(super) fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), RpcError> {
         put_u16(out, self.reason.0);
-        out.push(self.versions.len() as u8);
+        out.push(count(self.versions.len(), "bind_nak")?);
         for (major, minor) in &self.versions {
             out.extend_from_slice(&[*major, *minor]);
         }
+        Ok(())
     }
 
     pub(super) fn decode(body: &[u8]) -> Result<Self, RpcError> {

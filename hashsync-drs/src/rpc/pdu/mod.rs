@@ -304,15 +304,15 @@ impl Pdu {
         let mut body = Vec::new();
         let auth = match self {
             Self::Bind(b) | Self::AlterContext(b) => {
-                b.encode_body(&mut body);
+                b.encode_body(&mut body)?;
                 b.auth.as_ref()
             }
             Self::BindAck(b) | Self::AlterContextResp(b) => {
-                b.encode_body(&mut body);
+                b.encode_body(&mut body)?;
                 b.auth.as_ref()
             }
             Self::BindNak(b) => {
-                b.encode_body(&mut body);
+                b.encode_body(&mut body)?;
                 None
             }
             Self::Auth3(a) => {

@@ -6,16 +6,33 @@
 //! to [`Association::handle_bind_ack`], send the `auth3` it may return.
 //! Then per call: [`Association::request`], send every fragment; read
 //! PDUs and give each to [`Association::handle_response`] until it
-//! returns the reply stub.
+//! returns the reply stub. [`Association::alter_context`] adds an
+//! interface (a presentation context) to a ready association.
+//!
+//! ```
+//! use hashsync_drs::rpc::pdu::{Pdu, PacketType};
+//! use hashsync_drs::rpc::{Association, AssociationConfig, RpcError, SyntaxId};
+//! let mut association = Association::anonymous(SyntaxId::EPM, AssociationConfig::default());
+//! let bind = association.bind()?;
+//! let (header, pdu) = Pdu::decode(&bind)?;
+//! assert_eq!(header.packet_type, PacketType::Bind);
+//! let Pdu::Bind(bind) = pdu else { unreachable!() };
+//! assert_eq!(bind.contexts[0].abstract_syntax, SyntaxId::EPM);
+//! // No call before the server's bind_ack.
+//! assert!(matches!(association.request(3, b""), Err(RpcError::NotReady(_))));
+//! # Ok::<(), RpcError>(())
+//! ```
 
 use hashsync::formats::drs::SessionKey;
+
+mod reply;
 
 use super::credentials::ReplicationCredentials;
 use super::error::RpcError;
 use super::ntlm::{NtlmClient, NtlmSession, SIGNATURE_LEN};
 use super::pdu::{
-    AUTH_LEVEL_PKT_PRIVACY, AUTH_TYPE_NTLMSSP, Auth, Auth3, Bind, ContextElement, HEADER_LEN,
-    Header, PacketType, Pdu, SEC_TRAILER_LEN, SecTrailer, assemble, flags,
+    AUTH_LEVEL_PKT_PRIVACY, AUTH_TYPE_NTLMSSP, Auth, Auth3, Bind, BindAck, ContextElement,
+    HEADER_LEN, Header, PacketType, Pdu, SEC_TRAILER_LEN, SecTrailer, assemble, flags,
 };
 use super::syntax::SyntaxId;
 use super::transcript::{Direction, Transcript};
@@ -62,6 +79,7 @@ impl Default for AssociationConfig {
 enum State {
     Unbound,
     AwaitingBindAck { call_id: u32 },
+    AwaitingAlterContextResp { call_id: u32 },
     Ready,
     Broken,
 }
@@ -78,6 +96,9 @@ pub struct Association {
     session: Option<NtlmSession>,
     session_key: Option<SessionKey>,
     outstanding: Option<u32>,
+    /// Presentation contexts accepted so far (ids 0, 1, …).
+    contexts: u16,
+    assoc_group_id: u32,
     reply: Vec<u8>,
     reply_started: bool,
     calls_completed: u64,
@@ -116,6 +137,8 @@ impl Association {
             session: None,
             session_key: None,
             outstanding: None,
+            contexts: 0,
+            assoc_group_id: 0,
             reply: Vec::new(),
             reply_started: false,
             calls_completed: 0,
@@ -185,28 +208,9 @@ impl Association {
                 });
             }
         };
-        if header.call_id != call_id {
-            return Err(RpcError::CallIdMismatch {
-                expected: call_id,
-                got: header.call_id,
-            });
-        }
-        let result = ack
-            .results
-            .first()
-            .ok_or_else(|| RpcError::malformed("bind_ack", "no context result"))?;
-        if result.result != 0 {
-            return Err(RpcError::ContextRejected {
-                result: result.result,
-                reason: result.reason,
-            });
-        }
-        if result.transfer_syntax != SyntaxId::NDR20 {
-            return Err(RpcError::malformed(
-                "bind_ack",
-                "the server chose a transfer syntax other than NDR 2.0",
-            ));
-        }
+        accepted("bind_ack", &header, call_id, &ack)?;
+        self.assoc_group_id = ack.assoc_group_id;
+        self.contexts = 1;
         // Our fragments must fit what the server receives.
         self.max_xmit_frag = self
             .max_xmit_frag
@@ -219,6 +223,17 @@ impl Association {
         let token = ack
             .auth
             .ok_or_else(|| RpcError::malformed("bind_ack", "no NTLM challenge"))?;
+        if token.trailer.auth_type != AUTH_TYPE_NTLMSSP
+            || token.trailer.auth_level != AUTH_LEVEL_PKT_PRIVACY
+        {
+            return Err(RpcError::malformed(
+                "bind_ack",
+                format!(
+                    "auth type {} level {}, expected NTLMSSP privacy",
+                    token.trailer.auth_type, token.trailer.auth_level
+                ),
+            ));
+        }
         let authenticated = ntlm.authenticate(&token.value)?;
         self.session = Some(authenticated.session);
         self.session_key = Some(authenticated.session_key);
@@ -231,10 +246,26 @@ impl Association {
         Ok(Some(auth3))
     }
 
-    /// The request fragments of a call (sealed when the association is).
+    /// The request fragments of a call on the bind's interface (sealed
+    /// when the association is).
     pub fn request(&mut self, opnum: u16, stub: &[u8]) -> Result<Vec<Vec<u8>>, RpcError> {
+        self.request_in(CONTEXT_ID, opnum, stub)
+    }
+
+    /// The request fragments of a call on presentation context `context`
+    /// (0 for the bind's interface, then the ids
+    /// [`Association::alter_context`] returned).
+    pub fn request_in(
+        &mut self,
+        context: u16,
+        opnum: u16,
+        stub: &[u8],
+    ) -> Result<Vec<Vec<u8>>, RpcError> {
         if !matches!(self.state, State::Ready) || self.outstanding.is_some() {
             return Err(RpcError::NotReady("bind incomplete or a call outstanding"));
+        }
+        if context >= self.contexts {
+            return Err(RpcError::NotReady("no such presentation context"));
         }
         let total =
             u32::try_from(stub.len()).map_err(|_| RpcError::RequestTooLong { len: stub.len() })?;
@@ -259,8 +290,13 @@ impl Association {
                 pfc |= flags::LAST_FRAG;
             }
             let alloc_hint = total - offset as u32;
-            let fragment =
-                self.request_fragment(pfc, call_id, alloc_hint, opnum, &stub[offset..end])?;
+            let fragment = self.request_fragment(
+                pfc,
+                call_id,
+                alloc_hint,
+                (context, opnum),
+                &stub[offset..end],
+            )?;
             self.record(Direction::Sent, "pdu", &fragment);
             fragments.push(fragment);
             offset = end;
@@ -279,12 +315,12 @@ impl Association {
         pfc: u8,
         call_id: u32,
         alloc_hint: u32,
-        opnum: u16,
+        (context, opnum): (u16, u16),
         chunk: &[u8],
     ) -> Result<Vec<u8>, RpcError> {
         let mut body = Vec::with_capacity(8 + chunk.len() + SEAL_PAD_ALIGN);
         put_u32(&mut body, alloc_hint);
-        put_u16(&mut body, CONTEXT_ID);
+        put_u16(&mut body, context);
         put_u16(&mut body, opnum);
         body.extend_from_slice(chunk);
         let Some(session) = self.session.as_mut() else {
@@ -301,165 +337,65 @@ impl Association {
         Ok(pdu)
     }
 
-    /// Reads one fragment of the reply; returns the whole reply stub
-    /// (unsealed, padding removed) with the last fragment.
-    pub fn handle_response(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>, RpcError> {
-        let Some(call_id) = self.outstanding else {
-            return Err(RpcError::NotReady("no call outstanding"));
-        };
-        self.record(Direction::Received, "pdu", bytes);
-        match self.response_fragment(call_id, bytes) {
-            Ok(Some(stub)) => {
-                self.outstanding = None;
-                self.calls_completed += 1;
-                self.record(Direction::Received, "stub", &stub);
-                Ok(Some(stub))
-            }
-            Ok(None) => Ok(None),
-            Err(err @ RpcError::Fault { .. }) => {
-                // A fault ends the call, not the association.
-                self.outstanding = None;
-                self.reply.clear();
-                Err(err)
-            }
-            Err(err) => {
-                self.state = State::Broken;
-                self.outstanding = None;
-                Err(err)
-            }
+    /// An `alter_context` PDU proposing one more interface on this
+    /// association; returns the presentation context id it will have.
+    /// On a sealed association the security context is the one the bind
+    /// set up, so the PDU carries no authentication verifier.
+    pub fn alter_context(&mut self, interface: SyntaxId) -> Result<(u16, Vec<u8>), RpcError> {
+        if !matches!(self.state, State::Ready) || self.outstanding.is_some() {
+            return Err(RpcError::NotReady("bind incomplete or a call outstanding"));
         }
+        let context_id = self.contexts;
+        let call_id = self.take_call_id();
+        let pdu = Pdu::AlterContext(Bind {
+            max_xmit_frag: self.config.max_xmit_frag,
+            max_recv_frag: self.config.max_recv_frag,
+            assoc_group_id: self.assoc_group_id,
+            contexts: vec![ContextElement {
+                context_id,
+                abstract_syntax: interface,
+                transfer_syntaxes: vec![SyntaxId::NDR20],
+            }],
+            auth: None,
+        })
+        .encode(flags::FIRST_FRAG | flags::LAST_FRAG, call_id)?;
+        self.record(Direction::Sent, "pdu", &pdu);
+        self.state = State::AwaitingAlterContextResp { call_id };
+        Ok((context_id, pdu))
     }
 
-    fn response_fragment(
-        &mut self,
-        call_id: u32,
-        bytes: &[u8],
-    ) -> Result<Option<Vec<u8>>, RpcError> {
-        let header = Header::parse(bytes)?;
-        if bytes.len() != usize::from(header.frag_length) {
-            return Err(RpcError::malformed(
-                "response",
-                "length differs from frag_length",
-            ));
-        }
-        match header.packet_type {
-            PacketType::Response => {}
-            PacketType::Fault => {
-                let (_, Pdu::Fault(fault)) = Pdu::decode(bytes)? else {
-                    return Err(RpcError::malformed("fault", "not a fault"));
-                };
-                if header.call_id != call_id && header.call_id != 0 {
-                    return Err(RpcError::CallIdMismatch {
-                        expected: call_id,
-                        got: header.call_id,
-                    });
-                }
-                if self.session.is_some()
-                    && self.calls_completed == 0
-                    && fault.status.is_access_denied()
-                {
-                    return Err(self.rejected(format!(
-                        "fault {} on the first call after auth3",
-                        fault.status
-                    )));
-                }
+    /// Reads the answer to an `alter_context`.
+    pub fn handle_alter_context_resp(&mut self, bytes: &[u8]) -> Result<(), RpcError> {
+        let State::AwaitingAlterContextResp { call_id } = self.state else {
+            return Err(RpcError::NotReady("no alter_context outstanding"));
+        };
+        self.state = State::Broken;
+        self.record(Direction::Received, "pdu", bytes);
+        let (header, pdu) = Pdu::decode(bytes)?;
+        let response = match pdu {
+            Pdu::AlterContextResp(response) => response,
+            Pdu::Fault(fault) => {
                 return Err(RpcError::Fault {
                     status: fault.status,
                 });
             }
             other => {
                 return Err(RpcError::UnexpectedPdu {
-                    expected: "response",
-                    got: other.code(),
+                    expected: "alter_context_resp",
+                    got: other.packet_type().code(),
                 });
             }
-        }
-        if header.call_id != call_id {
-            return Err(RpcError::CallIdMismatch {
-                expected: call_id,
-                got: header.call_id,
-            });
-        }
-        let first = header.flags & flags::FIRST_FRAG != 0;
-        if first == self.reply_started {
-            return Err(RpcError::malformed(
-                "response",
-                if first {
-                    "a first fragment in the middle of a reply"
-                } else {
-                    "a continuation fragment before the first"
-                },
-            ));
-        }
-        self.reply_started = true;
-        let stub = self.open_fragment(&header, bytes)?;
-        if self.reply.len() + stub.len() > self.config.max_reply_len {
-            return Err(RpcError::ReplyTooLong {
-                limit: self.config.max_reply_len,
-            });
-        }
-        self.reply.extend_from_slice(&stub);
-        if header.flags & flags::LAST_FRAG != 0 {
-            Ok(Some(core::mem::take(&mut self.reply)))
-        } else {
-            Ok(None)
-        }
-    }
-
-    /// The plaintext stub of one response fragment.
-    fn open_fragment(&mut self, header: &Header, bytes: &[u8]) -> Result<Vec<u8>, RpcError> {
-        if bytes.len() < STUB_OFFSET {
-            return Err(RpcError::malformed(
-                "response",
-                "shorter than its fixed fields",
-            ));
-        }
-        let Some(session) = self.session.as_mut() else {
-            if header.auth_length != 0 {
-                return Err(RpcError::malformed(
-                    "response",
-                    "authenticated reply on an anonymous association",
-                ));
-            }
-            return Ok(bytes[STUB_OFFSET..].to_vec());
         };
-        if usize::from(header.auth_length) != SIGNATURE_LEN {
-            return Err(RpcError::malformed(
-                "response",
-                format!("auth_length {} on a sealed association", header.auth_length),
-            ));
+        if let Err(err) = accepted("alter_context_resp", &header, call_id, &response) {
+            if matches!(err, RpcError::ContextRejected { .. }) {
+                // The association itself is still good.
+                self.state = State::Ready;
+            }
+            return Err(err);
         }
-        let signature_at = bytes.len() - SIGNATURE_LEN;
-        let trailer_at = signature_at - SEC_TRAILER_LEN;
-        if trailer_at < STUB_OFFSET {
-            return Err(RpcError::malformed(
-                "response",
-                "sec_trailer overlaps the fixed fields",
-            ));
-        }
-        let trailer = &bytes[trailer_at..signature_at];
-        if trailer[0] != AUTH_TYPE_NTLMSSP || trailer[1] != AUTH_LEVEL_PKT_PRIVACY {
-            return Err(RpcError::malformed(
-                "response",
-                format!(
-                    "auth type {} level {}, expected NTLMSSP privacy",
-                    trailer[0], trailer[1]
-                ),
-            ));
-        }
-        let pad = usize::from(trailer[2]);
-        if pad > trailer_at - STUB_OFFSET {
-            return Err(RpcError::malformed(
-                "response",
-                "auth_pad_length beyond the stub",
-            ));
-        }
-        let mut plain = bytes[..signature_at].to_vec();
-        session
-            .unseal(&mut plain, STUB_OFFSET..trailer_at, &bytes[signature_at..])
-            .map_err(|sequence| RpcError::BadSignature { sequence })?;
-        plain.truncate(trailer_at - pad);
-        Ok(plain.split_off(STUB_OFFSET))
+        self.contexts += 1;
+        self.state = State::Ready;
+        Ok(())
     }
 
     fn take_call_id(&mut self) -> u32 {
@@ -484,6 +420,39 @@ impl Association {
             transcript.push(direction, kind, bytes);
         }
     }
+}
+
+/// Whether a bind_ack or alter_context_resp answers call `call_id` and
+/// accepts its one proposed context with NDR 2.0.
+fn accepted(
+    pdu: &'static str,
+    header: &Header,
+    call_id: u32,
+    ack: &BindAck,
+) -> Result<(), RpcError> {
+    if header.call_id != call_id {
+        return Err(RpcError::CallIdMismatch {
+            expected: call_id,
+            got: header.call_id,
+        });
+    }
+    let result = ack
+        .results
+        .first()
+        .ok_or_else(|| RpcError::malformed(pdu, "no context result"))?;
+    if result.result != 0 {
+        return Err(RpcError::ContextRejected {
+            result: result.result,
+            reason: result.reason,
+        });
+    }
+    if result.transfer_syntax != SyntaxId::NDR20 {
+        return Err(RpcError::malformed(
+            pdu,
+            "the server chose a transfer syntax other than NDR 2.0",
+        ));
+    }
+    Ok(())
 }
 
 /// An NTLMSSP packet-privacy verifier around `token`.
