@@ -273,7 +273,7 @@ mod tests {
     /// name "DC=ad,DC=test".
     fn reply_bytes() -> Vec<u8> {
         let mut b = Vec::new();
-        let mut word = |b: &mut Vec<u8>, w: u32| b.extend_from_slice(&w.to_le_bytes());
+        let word = |b: &mut Vec<u8>, w: u32| b.extend_from_slice(&w.to_le_bytes());
         word(&mut b, 1); // pdwOutVersion
         word(&mut b, 1); // switch
         word(&mut b, 0x0002_0000); // pResult
@@ -283,7 +283,7 @@ mod tests {
         word(&mut b, 0); // status
         word(&mut b, 0x0002_0008); // pDomain
         word(&mut b, 0x0002_000c); // pName
-        let mut string = |b: &mut Vec<u8>, s: &str| {
+        let string = |b: &mut Vec<u8>, s: &str| {
             let units: Vec<u16> = s.encode_utf16().chain([0]).collect();
             while b.len() % 4 != 0 {
                 b.push(0);

@@ -5,12 +5,18 @@
 //! ```text
 //! cargo build --release --workspace --example samba_sync
 //! samba_sync --source URL --target URL --state DIR
+//!            [--source-credentials FILE]
 //!            [--force-full-sync] [--crash-after-batches K] [--events FILE]
 //!            [--managed-domain-cert FILE --managed-domain-key FILE]
 //! ```
 //!
 //! Each URL is `ldapi://` and the percent-encoded path of the DC's
-//! `private/ldap_priv/ldapi` socket. The first run on a state directory
+//! `private/ldap_priv/ldapi` socket. The source may instead be
+//! `drs://HOST[:PORT]`: the DC is then read by replication (MS-DRSR
+//! `IDL_DRSGetNCChanges` over DCE/RPC with NTLM packet privacy, as Entra
+//! Connect reads Active Directory), as the account in
+//! `--source-credentials FILE` (first line `DOMAIN\user`, second line the
+//! password; the file must be mode 0600, else it is refused). The first run on a state directory
 //! builds the configuration (an AD connector named after the source
 //! domain's DNS name, the Entra ID connector, password sync enabled),
 //! saves it, and runs a full sync; later runs run one incremental cycle
@@ -46,6 +52,7 @@
 //! sync's page size in USNs (default 1000).
 
 mod progress;
+mod source;
 mod timing;
 
 use std::cell::Cell;
@@ -69,22 +76,25 @@ use hashsync::sync::{
 use progress::Progress;
 use timing::{LoggedTarget, TimedSource};
 
-use hashsync_samba::{
-    ConfigurationStore, FileCursorStore, SambaSource, SambaTarget, SourcePosition, StateLock,
-};
+use hashsync_samba::{ConfigurationStore, FileCursorStore, SambaTarget, StateLock};
+use source::Source;
 
 const AZUREAD_CONNECTOR: &str = "contoso.onmicrosoft.com - Microsoft Entra ID";
 const AZUREAD_DOMAIN: &str = "contoso.onmicrosoft.com";
 
 const USAGE: &str = "usage: samba_sync --source URL --target URL --state DIR
+                  [--source-credentials FILE]
                   [--force-full-sync] [--crash-after-batches K] [--events FILE]
                   [--managed-domain-cert FILE --managed-domain-key FILE]
 
 Password hash sync from a Samba AD DC (the source forest) into another
 (the managed domain). URLs are ldapi:// and the percent-encoded path of a
-DC's private/ldap_priv/ldapi socket.
+DC's private/ldap_priv/ldapi socket; the source may be drs://HOST[:PORT],
+read by replication (MS-DRSR) as the account in --source-credentials.
 
   --source URL              the source DC
+  --source-credentials FILE  for a drs:// source: DOMAIN\\user on the first
+                            line, the password on the second (mode 0600)
   --target URL              the target DC
   --state DIR               configuration and cursors (created on first use)
   --force-full-sync         the tutorial: ForceFullPasswordSync, then a full sync
@@ -98,6 +108,7 @@ DC's private/ldap_priv/ldapi socket.
 
 struct Options {
     source: String,
+    source_credentials: Option<PathBuf>,
     target: String,
     state: PathBuf,
     force_full_sync: bool,
@@ -112,6 +123,7 @@ fn parse_options() -> Result<Option<Options>, String> {
     let mut parser = lexopt::Parser::from_env();
     let (mut source, mut target, mut state, mut events) = (None, None, None, None);
     let (mut certificate, mut key) = (None, None);
+    let mut source_credentials = None;
     let mut force_full_sync = false;
     let mut crash_after_batches = None;
     let text = |value: std::ffi::OsString, flag: &str| {
@@ -136,6 +148,10 @@ fn parse_options() -> Result<Option<Options>, String> {
             }
             Long("state") => {
                 state = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
+            }
+            Long("source-credentials") => {
+                source_credentials =
+                    Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
             }
             Long("events") => {
                 events = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
@@ -170,8 +186,15 @@ fn parse_options() -> Result<Option<Options>, String> {
         (Some(_), None) => return Err("--managed-domain-cert needs --managed-domain-key".into()),
         (None, Some(_)) => return Err("--managed-domain-key needs --managed-domain-cert".into()),
     };
+    let source = source.ok_or_else(|| missing("--source"))?;
+    match (source.starts_with("drs://"), &source_credentials) {
+        (true, None) => return Err("--source drs://… needs --source-credentials FILE".into()),
+        (false, Some(_)) => return Err("--source-credentials is for a drs:// source".into()),
+        _ => {}
+    }
     Ok(Some(Options {
-        source: source.ok_or_else(|| missing("--source"))?,
+        source,
+        source_credentials,
         target: target.ok_or_else(|| missing("--target"))?,
         state: state.ok_or_else(|| missing("--state"))?,
         force_full_sync,
@@ -298,16 +321,12 @@ fn run(options: &Options) -> Result<Summary, String> {
         Some((certificate, key)) => Some(load_managed_domain(certificate, key)?),
         None => None,
     };
-    let page_usns = std::env::var("HASHSYNC_SAMBA_PAGE_USNS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(hashsync_samba::DEFAULT_PAGE_USNS);
-    let mut source = SambaSource::new(&options.source).with_page_usns(page_usns);
+    let mut source = Source::open(&options.source, options.source_credentials.as_deref())?;
     let skips = source.skips();
     let partitions = source.partitions().map_err(|e| e.to_string())?;
     let partition = partitions
         .first()
-        .ok_or_else(|| format!("{}: rootDSE read: no domain partition", source.server()))?
+        .ok_or_else(|| format!("{}: no domain partition", source.server()))?
         .clone();
     let ad_connector = partition.dns_name().to_owned();
 
@@ -336,7 +355,7 @@ fn run(options: &Options) -> Result<Summary, String> {
         .connector(&ad_connector)
         .map_err(|e| format!("configuration: {e}"))?
         .force_full_password_sync();
-    let full = forced || saved.as_ref().is_none_or(SourcePosition::is_full_scan);
+    let full = forced || saved.as_ref().is_none_or(|c| source.is_full_sync_position(c));
 
     let events = match &options.events {
         Some(path) => Some(BufWriter::new(
@@ -387,9 +406,11 @@ fn run(options: &Options) -> Result<Summary, String> {
         .with_legacy_delivery(legacy_delivery);
     let mut driver = Driver::with_clock(target, &mut cursors, SystemClock, &mut progress);
     let read_time = Rc::new(Cell::new(Duration::ZERO));
+    let replication = Rc::new(std::cell::RefCell::new(None));
     let source = TimedSource {
         source,
         spent: Rc::clone(&read_time),
+        report: Rc::clone(&replication),
     };
     let cycle_started = Instant::now();
     let started = driver
@@ -408,12 +429,18 @@ fn run(options: &Options) -> Result<Summary, String> {
         partition.dn()
     );
     let outcome = driver.run_cycle();
+    // The driver (and the source in it) is gone after this.
     let (mut target, _, _) = driver.into_parts();
     let total = cycle_started.elapsed();
     let (read, write) = (read_time.get(), target.spent);
     let timings = target.target.timings();
+    let source_kind = if options.source.starts_with("drs://") {
+        "replication read"
+    } else {
+        "LDAP read"
+    };
     eprintln!(
-        "{ad_connector}: {:.2} s in all: LDAP read {:.2} s, LDAP write {:.2} s (account search {:.2} s, modify {:.2} s), the rest (hashing, engine, state files, retry waits) {:.2} s",
+        "{ad_connector}: {:.2} s in all: {source_kind} {:.2} s, LDAP write {:.2} s (account search {:.2} s, modify {:.2} s), the rest (hashing, engine, state files, retry waits) {:.2} s",
         total.as_secs_f64(),
         read.as_secs_f64(),
         write.as_secs_f64(),
@@ -421,6 +448,9 @@ fn run(options: &Options) -> Result<Summary, String> {
         timings.modify.as_secs_f64(),
         total.saturating_sub(read + write).as_secs_f64()
     );
+    if let Some(report) = replication.borrow().as_deref() {
+        eprintln!("{ad_connector}: {report}");
+    }
     if let Some(sealed) = target.sealed {
         eprintln!("{ad_connector}: {sealed} update(s) reached the target sealed");
     }

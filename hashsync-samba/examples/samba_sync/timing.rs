@@ -10,7 +10,9 @@ use hashsync::model::Partition;
 use hashsync::sync::{
     Batch, ChangeSource, Cursor, ItemResult, LegacySecrets, SourceItem, SourceStream, Transport,
 };
-use hashsync_samba::{SambaError, SambaSource, SambaTarget};
+use hashsync_samba::{SambaError, SambaTarget};
+
+use crate::source::{Source, SourceError};
 
 /// The target, counting delivered batches to crash on demand and, when
 /// the channel seals to the managed domain's certificate, the envelopes
@@ -53,17 +55,25 @@ impl Transport for LoggedTarget {
 
 /// The source, timing the reads (for the summary's breakdown).
 pub(crate) struct TimedSource {
-    pub(crate) source: SambaSource,
+    pub(crate) source: Source,
     pub(crate) spent: Rc<Cell<Duration>>,
+    /// Replication's own split, left here when the source is dropped.
+    pub(crate) report: Rc<std::cell::RefCell<Option<String>>>,
+}
+
+impl Drop for TimedSource {
+    fn drop(&mut self) {
+        *self.report.borrow_mut() = self.source.replication_report();
+    }
 }
 
 struct TimedStream<'a> {
-    pub(crate) stream: SourceStream<'a, SambaError>,
+    pub(crate) stream: SourceStream<'a, SourceError>,
     pub(crate) spent: Rc<Cell<Duration>>,
 }
 
 impl Iterator for TimedStream<'_> {
-    type Item = Result<SourceItem, SambaError>;
+    type Item = Result<SourceItem, SourceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let started = Instant::now();
@@ -74,9 +84,9 @@ impl Iterator for TimedStream<'_> {
 }
 
 impl ChangeSource for TimedSource {
-    type Error = SambaError;
+    type Error = SourceError;
 
-    fn partitions(&mut self) -> Result<Vec<Partition>, SambaError> {
+    fn partitions(&mut self) -> Result<Vec<Partition>, SourceError> {
         let started = Instant::now();
         let partitions = self.source.partitions();
         self.spent.set(self.spent.get() + started.elapsed());
@@ -86,23 +96,23 @@ impl ChangeSource for TimedSource {
     fn full_sync(
         &mut self,
         partition: &Partition,
-    ) -> Result<SourceStream<'_, SambaError>, SambaError> {
+    ) -> Result<SourceStream<'_, SourceError>, SourceError> {
         let started = Instant::now();
         let spent = Rc::clone(&self.spent);
         let stream = self.source.full_sync(partition);
         spent.set(spent.get() + started.elapsed());
-        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SambaError>)
+        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SourceError>)
     }
 
     fn changes_since(
         &mut self,
         partition: &Partition,
         cursor: &Cursor,
-    ) -> Result<SourceStream<'_, SambaError>, SambaError> {
+    ) -> Result<SourceStream<'_, SourceError>, SourceError> {
         let started = Instant::now();
         let spent = Rc::clone(&self.spent);
         let stream = self.source.changes_since(partition, cursor);
         spent.set(spent.get() + started.elapsed());
-        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SambaError>)
+        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SourceError>)
     }
 }

@@ -270,6 +270,9 @@ pub struct Lab {
     pub root: PathBuf,
     pub source: Dc,
     pub target: Dc,
+    /// `samba_sync` reads the source by replication (`drs://` over TCP,
+    /// inside the namespace) rather than over its `ldapi` socket.
+    pub replicate: bool,
 }
 
 impl Lab {
@@ -291,6 +294,7 @@ impl Lab {
             ),
             namespace,
             root,
+            replicate: false,
         };
         let mut lab = lab;
         std::fs::create_dir_all("/run/samba").map_err(|e| e.to_string())?;
@@ -340,6 +344,37 @@ impl Lab {
                 .map_err(|e| e.to_string())?;
         }
         Ok(lab)
+    }
+
+    /// From now on `samba_sync` reads the source by replication, as
+    /// Administrator (the credentials file written here, mode 0600).
+    pub fn read_by_replication(&mut self) -> Result<(), String> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(self.replication_credentials())
+            .map_err(|e| e.to_string())?;
+        writeln!(file, "{}\\Administrator\n{ADMIN_PASSWORD}", self.source.domain)
+            .map_err(|e| e.to_string())?;
+        self.replicate = true;
+        Ok(())
+    }
+
+    /// The credentials file of [`Lab::read_by_replication`].
+    pub fn replication_credentials(&self) -> PathBuf {
+        self.root.join("replication-credentials")
+    }
+
+    /// The source URL `samba_sync` is given.
+    pub fn source_url(&self) -> String {
+        if self.replicate {
+            format!("drs://{}", self.source.ip)
+        } else {
+            self.source.url()
+        }
     }
 
     /// Runs account operations (see `accounts.py`) at a DC.

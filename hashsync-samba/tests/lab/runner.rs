@@ -61,9 +61,20 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// `samba_sync` from `source` into the lab's target with `state`.
+/// `samba_sync` from `source` into the lab's target with `state`. A
+/// `drs://` source is reached over TCP, so that run starts inside the
+/// lab's namespace, with the lab's credentials file.
 pub fn command(bin: &Path, source: &str, lab: &Lab, state: &Path) -> Command {
-    let mut command = Command::new(bin);
+    let mut command = if source.starts_with("drs://") {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &lab.namespace]).arg(bin);
+        command
+            .arg("--source-credentials")
+            .arg(lab.replication_credentials());
+        command
+    } else {
+        Command::new(bin)
+    };
     command
         .args(["--source", source, "--target", &lab.target.url(), "--state"])
         .arg(state);
@@ -76,10 +87,26 @@ pub fn run_watching(
     bin: &Path,
     lab: &mut Lab,
     state: &Path,
+    on_line: impl FnMut(&mut Lab, &str),
+) -> (Option<i32>, Option<Value>) {
+    run_watching_with(bin, lab, state, &[], 1000, on_line)
+}
+
+/// [`run_watching`] with extra flags and `page` USNs (LDAP) or objects
+/// (replication) a page.
+pub fn run_watching_with(
+    bin: &Path,
+    lab: &mut Lab,
+    state: &Path,
+    extra: &[&str],
+    page: u64,
     mut on_line: impl FnMut(&mut Lab, &str),
 ) -> (Option<i32>, Option<Value>) {
     use std::io::{BufRead, BufReader};
-    let mut child = command(bin, &lab.source.url(), lab, state)
+    let mut child = command(bin, &lab.source_url(), lab, state)
+        .args(extra)
+        .env("HASHSYNC_SAMBA_PAGE_USNS", page.to_string())
+        .env("HASHSYNC_DRS_PAGE_OBJECTS", page.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -100,8 +127,10 @@ pub fn run_watching(
     (output.status.code(), summary)
 }
 
-pub fn sync(bin: &Path, lab: &Lab, state: &Path, extra: &[&str], page_usns: u64) -> Run {
-    sync_from(bin, &lab.source.url(), lab, state, extra, page_usns)
+/// One `samba_sync` run from the lab's source, `page` USNs (LDAP) or
+/// objects (replication) a page.
+pub fn sync(bin: &Path, lab: &Lab, state: &Path, extra: &[&str], page: u64) -> Run {
+    sync_from(bin, &lab.source_url(), lab, state, extra, page)
 }
 
 pub fn sync_from(
@@ -115,6 +144,7 @@ pub fn sync_from(
     let child = command(bin, source, lab, state)
         .args(extra)
         .env("HASHSYNC_SAMBA_PAGE_USNS", page_usns.to_string())
+        .env("HASHSYNC_DRS_PAGE_OBJECTS", page_usns.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
