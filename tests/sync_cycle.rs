@@ -831,3 +831,81 @@ fn a_stop_while_waiting_for_a_retry_records_the_partition_interrupted() {
         hashsync::PasswordSyncStatus::Interrupted
     );
 }
+
+/// Hands out accounts with a checkpoint after each, then fails.
+struct BreakingSource {
+    accounts: Vec<hashsync::sync::SourceAccount>,
+}
+
+impl hashsync::sync::ChangeSource for BreakingSource {
+    type Error = std::io::Error;
+
+    fn partitions(&mut self) -> Result<Vec<Partition>, std::io::Error> {
+        Ok(vec![partition()])
+    }
+
+    fn full_sync(
+        &mut self,
+        _: &Partition,
+    ) -> Result<hashsync::sync::SourceStream<'_, std::io::Error>, std::io::Error> {
+        let items = self.accounts.iter().enumerate().flat_map(|(i, account)| {
+            [
+                Ok(SourceItem::Account(account.clone())),
+                Ok(SourceItem::Checkpoint(Cursor::new(format!(
+                    "after-{}",
+                    i + 1
+                )))),
+            ]
+        });
+        Ok(Box::new(items.chain(std::iter::once(Err(
+            std::io::Error::other("the DC went away"),
+        )))))
+    }
+
+    fn changes_since(
+        &mut self,
+        partition: &Partition,
+        _: &Cursor,
+    ) -> Result<hashsync::sync::SourceStream<'_, std::io::Error>, std::io::Error> {
+        self.full_sync(partition)
+    }
+}
+
+#[test]
+fn a_source_error_while_a_batch_is_prepared_keeps_that_batchs_commit() {
+    // 60 accounts, then the source fails: the first batch (50) is being
+    // prepared on the pool when the error comes. Its results are handed
+    // back first, so its checkpoint is committed as on one thread, and
+    // the next cycle resumes after it instead of from the start.
+    for threads in [1, 2] {
+        let mut cursors = InMemoryCursorStore::new();
+        let mut driver = Driver::with_clock(
+            InMemoryTransport::new(),
+            &mut cursors,
+            VirtualClock::new(),
+            (),
+        );
+        driver.set_threads(threads);
+        driver
+            .start_channel(
+                config(),
+                BreakingSource {
+                    accounts: users(60),
+                },
+                false,
+            )
+            .unwrap();
+        let _ = driver.run_cycle();
+        assert!(
+            driver.transport().len() >= 50,
+            "{threads} thread(s): the first batch was delivered"
+        );
+        drop(driver);
+        let committed = cursors.get(AD, partition().dn()).cloned();
+        assert_eq!(
+            committed.as_ref().map(Cursor::as_bytes),
+            Some(&b"after-50"[..]),
+            "{threads} thread(s)"
+        );
+    }
+}

@@ -142,6 +142,13 @@ where
                         Some(Ok(item)) => channel.handle_source_item(handle, item),
                         Some(Err(err)) => {
                             ended = true;
+                            // The batch prepared in the background was
+                            // read before the error: its results (and the
+                            // commits they allow) come first, as they
+                            // would on one thread.
+                            if let Some(abort) = self.send_prepared(channel)? {
+                                return self.abort(channel, abort);
+                            }
                             self.observer
                                 .source_error(&connector, Some(partition.dn()), &err);
                             channel.handle_source_error(handle, &err.to_string())
@@ -273,9 +280,8 @@ where
                 self.flush(channel)?;
                 return Ok(Some(RunOutcome::Stopped));
             }
-            if let Some(preparing) = self.preparing.take() {
-                let id = preparing.id;
-                if let Some(abort) = self.deliver(channel, id, preparing.finish())? {
+            if self.preparing.is_some() {
+                if let Some(abort) = self.send_prepared(channel)? {
                     return Ok(Some(abort));
                 }
                 continue;
@@ -305,6 +311,21 @@ where
         }
         self.flush(channel)?;
         Ok(None)
+    }
+
+    /// Sends the batch prepared in the background, if there is one, and
+    /// hands its results to the channel.
+    fn send_prepared<SE: std::error::Error + 'static>(
+        &mut self,
+        channel: &mut Channel,
+    ) -> Result<Abort, DriverError<SE, C::Error>> {
+        match self.preparing.take() {
+            Some(preparing) => {
+                let id = preparing.id;
+                self.deliver(channel, id, preparing.finish())
+            }
+            None => Ok(None),
+        }
     }
 
     /// Sends one prepared batch and hands its results to the channel (a
