@@ -145,7 +145,8 @@ fn full_sync(nt: &NtHash, blob: &[u8], threads: usize, parse: Parse) -> u64 {
                 "onprem.contoso.com",
                 "contoso.onmicrosoft.com - Microsoft Entra ID",
             )
-            .with_domain_services(Some(hashsync::model::ManagedDomainSettings::default())),
+            .with_domain_services(Some(hashsync::model::ManagedDomainSettings::default()))
+            .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext),
             source,
             true,
         )

@@ -41,7 +41,7 @@ use hashsync::sync::reference::{
 use hashsync::sync::{
     AccountQuery, AccountView, ChangeSource, ChannelConfig, Clock, Diagnostics,
     DiagnosticsObserver, Driver, Finding, FindingScope, ForestProgress, InMemoryCursorStore,
-    InMemoryObjectLog, ObservedSource, SharedClock, VirtualClock, sync_account,
+    InMemoryObjectLog, LegacyDelivery, ObservedSource, SharedClock, VirtualClock, sync_account,
 };
 use hashsync::{ConfigError, DriverError, Password};
 
@@ -270,6 +270,8 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         let Some(channel) = ChannelConfig::from_configuration(&config, &forest.connector)? else {
             continue;
         };
+        // The in-memory target is the example's own: the clear is fine.
+        let channel = channel.with_legacy_delivery(LegacyDelivery::Plaintext);
         let source = diagnostics.source(&forest.connector, (forest.source)());
         match server.start_configured(&mut config, channel, source) {
             Ok(start) => eprintln!("channel {}: {start:?}", forest.connector),
@@ -348,7 +350,8 @@ fn show_object(
             continue;
         };
         let channel = ChannelConfig::from_configuration(config, &forest.connector)?
-            .unwrap_or_else(|| ChannelConfig::new(&forest.connector, AZUREAD_CONNECTOR));
+            .unwrap_or_else(|| ChannelConfig::new(&forest.connector, AZUREAD_CONNECTOR))
+            .with_legacy_delivery(LegacyDelivery::Plaintext);
         if let Some(now) = sync_at {
             let report = sync_account(
                 &channel,

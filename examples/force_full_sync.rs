@@ -88,8 +88,8 @@ use hashsync::sync::reference::{
 };
 use hashsync::sync::{
     Batch, CYCLE_INTERVAL, ChangeSource, ChannelConfig, ChannelStart, Clock, Driver,
-    InMemoryCursorStore, ItemResult, RunOutcome, SelectivePasswordHashSync, Transport,
-    VirtualClock,
+    InMemoryCursorStore, ItemResult, LegacyDelivery, RunOutcome, SelectivePasswordHashSync,
+    Transport, VirtualClock,
 };
 // The full syncs' progress lines (rate, ETA) come from the diagnostics record.
 use hashsync::sync::{Diagnostics, InMemoryObjectLog, SharedClock};
@@ -379,24 +379,24 @@ impl Transport for Target {
     }
 }
 
-/// Where accepted updates go, sealed to the managed domain's certificate
-/// first when one is given: the target never sees plaintext then.
+/// Where accepted updates go. With a managed domain certificate the
+/// channels seal every update; the delivery checks that none arrives
+/// unsealed (and, with the key, opens each again) before the target.
 struct Delivery {
     target: Target,
     managed_domain: Option<managed_domain::ManagedDomain>,
+    /// The tenant sends real NT hashes (SyncNtlmPasswords on).
+    real_nt_hashes: bool,
 }
 
 impl Transport for Delivery {
     type Error = std::io::Error;
 
     fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, std::io::Error> {
-        match &mut self.managed_domain {
-            Some(domain) => {
-                let sealed = domain.seal(batch)?;
-                self.target.send(&sealed)
-            }
-            None => self.target.send(batch),
+        if let Some(domain) = &mut self.managed_domain {
+            domain.check(batch, self.real_nt_hashes)?;
         }
+        self.target.send(batch)
     }
 }
 
@@ -431,6 +431,11 @@ impl Server<'_> {
             faults.retry_rate = self.options.fail_rate;
             faults.no_retry_rate = self.options.no_retry_rate;
             faults.seed = self.options.seed.wrapping_add(self.restarts);
+            // Plaintext delivery lines unless --managed-domain-cert.
+            let legacy_delivery = match &self.target.managed_domain {
+                Some(domain) => domain.delivery(),
+                None => LegacyDelivery::Plaintext,
+            };
             let transport = FaultInjectingTransport::new(&mut self.target, faults);
             let diagnostics = self.progress.diagnostics.clone();
             let mut driver = Driver::with_clock(
@@ -455,6 +460,7 @@ impl Server<'_> {
                 // About ten progress lines per domain.
                 channel.progress_interval = (forest.users / 10).max(100);
                 channel.scope.selective = self.options.selective_phs;
+                channel.legacy_delivery = Some(legacy_delivery.clone());
                 let start = driver
                     .start_configured(
                         &mut config,
@@ -650,11 +656,8 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
                 secret_file::SecretFile::create(path)
                     .map_err(|e| format!("cannot create {path}: {e}"))?,
             );
-            let lines = match &managed_domain {
-                Some(domain) => JsonLinesTransport::sealed(file, domain.certificate.clone()),
-                None => JsonLinesTransport::plaintext(file),
-            };
-            Target::Lines(lines, 0)
+            // Sealed updates (--managed-domain-cert) are written sealed.
+            Target::Lines(JsonLinesTransport::plaintext(file), 0)
         }
         (None, false) => Target::Memory(InMemoryTransport::new()),
     };
@@ -672,6 +675,10 @@ fn run(options: &Options) -> Result<(), Box<dyn Error>> {
         target: Delivery {
             target,
             managed_domain,
+            real_nt_hashes: config
+                .tenant()
+                .managed_domain
+                .is_none_or(|settings| settings.sync_ntlm_passwords),
         },
         cursors: InMemoryCursorStore::new(),
         progress: Progress {

@@ -61,6 +61,15 @@ pub enum Error {
          parse it in the source to reject the account on its own"
     )]
     MalformedSupplementalCredentials,
+    /// Legacy credentials could not be sealed to the managed domain's
+    /// certificate (its RSA key cannot wrap the envelope's AES key); the
+    /// update was not prepared. Configure a certificate Domain Services
+    /// issued.
+    #[error(
+        "legacy credentials could not be sealed to the managed domain's certificate; \
+         configure the certificate Domain Services issued"
+    )]
+    Sealing,
     /// An OrgId hash string is malformed.
     #[error("malformed OrgId hash: {0}")]
     OrgId(#[from] OrgIdError),

@@ -367,8 +367,9 @@ fn no_secret_byte_in_any_log_line_or_finding() {
         diagnostics.observer(),
     );
     driver.set_threads(1);
-    let config =
-        ChannelConfig::new(AD, AAD).with_domain_services(Some(ManagedDomainSettings::default()));
+    let config = ChannelConfig::new(AD, AAD)
+        .with_domain_services(Some(ManagedDomainSettings::default()))
+        .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext);
     driver
         .start_channel(
             config.clone(),
@@ -448,8 +449,9 @@ fn single_object_sync_delivers_a_changed_account_and_leaves_the_cursor() {
         diagnostics.observer(),
     );
     driver.set_threads(1);
-    let config =
-        ChannelConfig::new(AD, AAD).with_domain_services(Some(ManagedDomainSettings::default()));
+    let config = ChannelConfig::new(AD, AAD)
+        .with_domain_services(Some(ManagedDomainSettings::default()))
+        .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext);
     driver
         .start_channel(
             config.clone(),

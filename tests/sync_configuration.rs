@@ -254,7 +254,8 @@ fn deliveries_with(
     let mut driver = Driver::with_clock(&mut transport, &mut cursors, VirtualClock::new(), ());
     let channel = ChannelConfig::from_configuration(&config, AD)
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext);
     driver
         .start_configured(&mut config, channel, source())
         .unwrap();

@@ -290,6 +290,19 @@ impl Transport for StoppingTarget {
 
 #[test]
 fn the_stop_handle_finishes_the_batch_in_flight_and_flushes_its_commits() {
+    // One thread: the third batch's results were handled and its commit
+    // persisted at the last checkpoint the source handed over (one per
+    // account; the 15th account's comes with the next read, which the stop
+    // prevented), so the 15th account is sent again on resume.
+    stop_after_the_third_batch(1, "F:40:14", &[15]);
+    // Two threads: the driver read the next five accounts (and the 15th
+    // account's checkpoint) while the third batch was prepared on the
+    // pool, so the commit covers all fifteen and nothing is sent twice;
+    // the fourth batch, polled but never sent, is not lost either.
+    stop_after_the_third_batch(2, "F:40:15", &[]);
+}
+
+fn stop_after_the_third_batch(threads: usize, committed: &str, sent_again: &[u64]) {
     let directory = directory_with(users(40));
     let source = InMemorySource::new(directory);
     let stop = StopHandle::default();
@@ -308,6 +321,7 @@ fn the_stop_handle_finishes_the_batch_in_flight_and_flushes_its_commits() {
         &mut recorder,
     );
     driver.set_stop_handle(stop.clone());
+    driver.set_threads(threads);
     let mut config = config();
     config.batch_size = 5;
     driver.start_channel(config, source.clone(), false).unwrap();
@@ -319,38 +333,41 @@ fn the_stop_handle_finishes_the_batch_in_flight_and_flushes_its_commits() {
     drop(driver);
     assert_eq!(target.batches, 3, "nothing sent after the stop");
     assert_eq!(target.inner.len(), 15);
-    // The third batch's results were handled and its commit persisted: at
-    // the last checkpoint the source handed over (one per account; the
-    // 15th account's comes with the next read, which the stop prevented).
     assert_eq!(recorder.count(651), 3);
     assert_eq!(
         cursors.get(AD, partition().dn()),
-        Some(&Cursor::new("F:40:14").with_full_sync(true))
+        Some(&Cursor::new(committed).with_full_sync(true)),
+        "{threads} thread(s)"
     );
     assert_eq!(
         recorder.statuses.last().map(|(_, s)| s.status),
         Some(PartitionStatus::Interrupted)
     );
-    // A new driver resumes there: nothing lost, nothing sent twice.
+    // A new driver resumes there: nothing lost, nothing sent twice but
+    // what came after the last commit.
     let mut rest = InMemoryTransport::new();
     let mut recorder = Recorder::default();
     let mut driver =
         Driver::with_clock(&mut rest, &mut cursors, VirtualClock::new(), &mut recorder);
+    driver.set_threads(threads);
     driver
         .start_channel(ChannelConfig::new(AD, AAD), source, false)
         .unwrap();
     assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
     drop(driver);
-    assert_eq!(rest.len(), 26, "accounts 15..=40: at least once");
+    assert_eq!(
+        rest.len(),
+        25 + sent_again.len(),
+        "accounts 16..=40, and those again"
+    );
     let twice: Vec<u64> = rest
         .state()
         .filter(|(_, update)| target.inner.get(AAD, &update.source_anchor).is_some())
         .map(|(_, update)| update.usn)
         .collect();
     assert_eq!(
-        twice,
-        vec![15],
-        "only the account after the last checkpoint again"
+        twice, sent_again,
+        "{threads} thread(s): only the accounts after the last commit again"
     );
     assert_eq!(
         target.inner.len() + rest.len() - twice.len(),
@@ -417,22 +434,43 @@ fn a_target_failing_every_item_ends_each_cycle_and_keeps_the_items_queued() {
 
 #[test]
 fn a_full_retry_queue_ends_the_read_for_this_cycle() {
-    let clock = SharedClock::new();
-    let mut cursors = InMemoryCursorStore::new();
-    let mut driver = Driver::with_clock(BrokenTarget::default(), &mut cursors, clock.clone(), ());
-    let mut config = config();
-    config.batch_size = 10;
-    config.retry_queue_limit = 25;
-    let source = InMemorySource::new(directory_with(users(200)));
-    driver.start_channel(config, source, false).unwrap();
-    let outcome = driver.run_cycle().unwrap();
-    assert!(
-        matches!(outcome, RunOutcome::Retrying { queued } if queued <= 25),
-        "{outcome:?}"
-    );
-    assert!(clock.elapsed() <= CYCLE_INTERVAL, "{:?}", clock.elapsed());
-    let read = driver.transport().accounts.len();
-    assert!(read <= 25, "the rest waits for later cycles ({read} read)");
+    // With two threads a batch is in flight while the next is read: the
+    // retry queue's bound holds all the same, and nothing overflows.
+    for threads in [1, 2] {
+        let clock = SharedClock::new();
+        let mut cursors = InMemoryCursorStore::new();
+        let mut recorder = Recorder::default();
+        let mut driver = Driver::with_clock(
+            BrokenTarget::default(),
+            &mut cursors,
+            clock.clone(),
+            &mut recorder,
+        );
+        driver.set_threads(threads);
+        let mut config = config();
+        config.batch_size = 10;
+        config.retry_queue_limit = 25;
+        let source = InMemorySource::new(directory_with(users(200)));
+        driver.start_channel(config, source, false).unwrap();
+        let outcome = driver.run_cycle().unwrap();
+        assert!(
+            matches!(outcome, RunOutcome::Retrying { queued } if queued <= 25),
+            "{threads} thread(s): {outcome:?}"
+        );
+        assert!(clock.elapsed() <= CYCLE_INTERVAL, "{:?}", clock.elapsed());
+        let read = driver.transport().accounts.len();
+        assert!(
+            read <= 25,
+            "{threads} thread(s): the rest waits for later cycles ({read} read)"
+        );
+        drop(driver);
+        let overflows = recorder
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::RetryQueueOverflow { .. }))
+            .count();
+        assert_eq!(overflows, 0, "{threads} thread(s)");
+    }
 }
 
 #[test]

@@ -87,7 +87,8 @@ fn crashes_and_faults_end_with_exactly_the_newest_credentials() {
             Driver::with_clock(transport, &mut cursors, VirtualClock::new(), &mut recorder);
         driver.set_threads(2);
         let mut config = ChannelConfig::new(AD, AAD)
-            .with_domain_services(Some(ManagedDomainSettings::default()));
+            .with_domain_services(Some(ManagedDomainSettings::default()))
+            .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext);
         config.batch_size = 20;
         config.seed = runs;
         driver.start_channel(config, source.clone(), false).unwrap();

@@ -17,6 +17,7 @@ fn channel_config() -> ChannelConfig {
     ChannelConfig::new(AD, AAD)
         .with_source_connector_id(CONNECTOR_ID)
         .with_domain_services(Some(hashsync::model::ManagedDomainSettings::default()))
+        .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext)
 }
 
 #[test]

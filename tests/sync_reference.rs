@@ -64,7 +64,9 @@ fn snapshot_loads_and_jsonl_lines_have_the_contract_fields() {
     );
     driver
         .start_channel(
-            ChannelConfig::new(AD, AAD).with_domain_services(Some(Default::default())),
+            ChannelConfig::new(AD, AAD)
+                .with_domain_services(Some(Default::default()))
+                .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext),
             forest.source(),
             false,
         )

@@ -299,11 +299,13 @@ fn force_change_flag_travels_with_the_update() {
 fn without_ntlm_sync_the_nt_hash_is_random_but_org_id_comes_from_the_real_one() {
     let v = &user_vectors()[0];
     let real = NtHash::from_hex(&v.nt_hash_hex).unwrap();
-    let config = ChannelConfig::new(AD, AAD).with_domain_services(Some({
-        let mut settings = ManagedDomainSettings::default();
-        settings.sync_ntlm_passwords = false;
-        settings
-    }));
+    let config = ChannelConfig::new(AD, AAD)
+        .with_domain_services(Some({
+            let mut settings = ManagedDomainSettings::default();
+            settings.sync_ntlm_passwords = false;
+            settings
+        }))
+        .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext);
     let accounts = vec![cleartext_user(1, v, 1), cleartext_user(2, v, 2)];
     let (transport, _) = sync(accounts, config);
     let first = transport.get(AAD, &guid(1).source_anchor()).unwrap();
@@ -367,8 +369,9 @@ fn events_never_contain_secrets_and_carry_entra_connect_ids_or_null() {
         .enumerate()
         .map(|(i, v)| cleartext_user(i as u32 + 1, v, i as u64 + 1))
         .collect();
-    let config =
-        ChannelConfig::new(AD, AAD).with_domain_services(Some(ManagedDomainSettings::default()));
+    let config = ChannelConfig::new(AD, AAD)
+        .with_domain_services(Some(ManagedDomainSettings::default()))
+        .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext);
     let (transport, recorder) = sync(accounts, config);
     let mut text = String::new();
     for event in &recorder.events {

@@ -1,9 +1,11 @@
-//! With the managed domain's certificate configured, no legacy secret
-//! reaches the transport: the engine's updates pass a `SealingTransport`
-//! (or the sealing JSON-lines transport) and what the transport receives,
-//! and what the file holds, is searched for every account's NT hash and
-//! Kerberos keys (raw, hex both cases, base64). The envelopes open with
-//! the managed domain's key to the vectors' values (Samba, MIT krb5).
+//! With the managed domain's certificate configured on the channel
+//! (`LegacyDelivery::Sealed`), no legacy secret reaches the transport:
+//! what a recording transport receives, and what the JSON-lines transport
+//! writes, is searched for every account's NT hash and Kerberos keys (raw,
+//! hex both cases, base64). The envelopes open with the managed domain's
+//! key to the vectors' values (Samba, MIT krb5). The transport-side
+//! wrappers (`SealingTransport`, `JsonLinesTransport::sealed`) for batches
+//! built elsewhere are checked the same way.
 
 mod sync_support;
 
@@ -12,8 +14,8 @@ use hashsync::formats::envelope::{ManagedDomainCertificate, ManagedDomainKey};
 use hashsync::sync::reference::{InMemorySource, JsonLinesTransport};
 use hashsync::sync::{
     AccountCredentials, Batch, ChannelConfig, CredentialUpdate, Driver, InMemoryCursorStore,
-    ItemResult, LegacySecrets, SealingTransport, StoredHashes, SyncCredentialsChangeItem,
-    Transport,
+    ItemResult, LegacyDelivery, LegacySecrets, SealingTransport, StoredHashes,
+    SyncCredentialsChangeItem, Transport,
 };
 use hashsync::{NtHash, Password};
 use serde_json::Value;
@@ -142,16 +144,29 @@ impl Transport for Recording {
     }
 }
 
-fn run<T: Transport>(
+/// The JSON-lines transport's output, one value a line.
+fn json_lines(out: Vec<u8>) -> Vec<Value> {
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// One full sync of `accounts` through `transport`, legacy credentials
+/// delivered as `delivery` says.
+fn run_with<T: Transport>(
     transport: T,
     accounts: &[(VectorAccount, hashsync::sync::SourceAccount)],
+    delivery: LegacyDelivery,
 ) -> T {
     let directory = directory_with(accounts.iter().map(|(_, a)| a.clone()).collect());
     let mut driver = Driver::new(transport, InMemoryCursorStore::new());
     driver
         .start_channel(
             ChannelConfig::new(AD, AAD)
-                .with_domain_services(Some(hashsync::model::ManagedDomainSettings::default())),
+                .with_domain_services(Some(hashsync::model::ManagedDomainSettings::default()))
+                .with_legacy_delivery(delivery),
             InMemorySource::new(directory),
             false,
         )
@@ -160,24 +175,36 @@ fn run<T: Transport>(
     driver.into_parts().0
 }
 
-#[test]
-fn the_transport_receives_only_envelopes_that_open_to_the_vectors() {
-    let accounts = source_accounts();
-    let secrets = secrets(&accounts);
-    let sealing = run(
-        SealingTransport::new(Recording::default(), certificate()),
-        &accounts,
-    );
-    assert_eq!(
-        sealing.certificate().thumbprint(),
-        certificate().thumbprint()
-    );
-    let recording = sealing.into_inner();
-    assert_eq!(recording.updates.len(), accounts.len());
-    assert_no_secret(&recording.received, &secrets, "transport");
+/// The channel seals to the managed domain's certificate.
+fn run_sealed<T: Transport>(
+    transport: T,
+    accounts: &[(VectorAccount, hashsync::sync::SourceAccount)],
+) -> T {
+    run_with(
+        transport,
+        accounts,
+        LegacyDelivery::sealed_to(certificate()),
+    )
+}
 
+/// The channel hands legacy credentials over in the clear.
+fn run_plaintext<T: Transport>(
+    transport: T,
+    accounts: &[(VectorAccount, hashsync::sync::SourceAccount)],
+) -> T {
+    run_with(transport, accounts, LegacyDelivery::Plaintext)
+}
+
+/// Checks every recorded update against its vector account: sealed to the
+/// certificate, opening to the account's NT hash and AES keys with its
+/// salt, and an OrgId hash of the real password.
+fn assert_envelopes_open_to_the_vectors(
+    recording: &Recording,
+    accounts: &[(VectorAccount, hashsync::sync::SourceAccount)],
+) {
+    assert_eq!(recording.updates.len(), accounts.len());
     let key = key();
-    for (v, account) in &accounts {
+    for (v, account) in accounts {
         let anchor = account.object_guid.source_anchor();
         let update = recording
             .updates
@@ -222,20 +249,85 @@ fn the_transport_receives_only_envelopes_that_open_to_the_vectors() {
 }
 
 #[test]
+fn a_channel_sealing_to_the_certificate_hands_the_transport_only_envelopes() {
+    let accounts = source_accounts();
+    let secrets = secrets(&accounts);
+    let recording = run_sealed(Recording::default(), &accounts);
+    assert_no_secret(&recording.received, &secrets, "transport");
+    assert_envelopes_open_to_the_vectors(&recording, &accounts);
+}
+
+#[test]
+fn a_sealing_channel_makes_the_plain_json_lines_transport_write_ciphertext_only() {
+    let accounts = source_accounts();
+    let secrets = secrets(&accounts);
+    let out = run_sealed(JsonLinesTransport::plaintext(Vec::new()), &accounts).into_inner();
+    assert_no_secret(&out, &secrets, "JSON lines");
+    let lines = json_lines(out);
+    assert_eq!(lines.len(), accounts.len());
+    for line in &lines {
+        assert_eq!(line["nt_hash"], Value::Null);
+        assert_eq!(line["kerberos_keys"], serde_json::json!([]));
+        assert!(line["windows_legacy_credentials"].is_string());
+        assert!(line["windows_supplemental_credentials"].is_string());
+    }
+}
+
+#[test]
+fn a_channel_with_domain_services_and_no_delivery_is_refused() {
+    let mut driver = Driver::new(Recording::default(), InMemoryCursorStore::new());
+    let refused = driver.start_channel(
+        ChannelConfig::new(AD, AAD)
+            .with_domain_services(Some(hashsync::model::ManagedDomainSettings::default())),
+        InMemorySource::new(directory_with(Vec::new())),
+        false,
+    );
+    match refused {
+        Err(hashsync::DriverError::ChannelConfig(reason)) => {
+            assert_eq!(
+                reason,
+                hashsync::sync::ChannelConfigError::LegacyDeliveryUnset
+            );
+            // The message tells the host both ways out.
+            let message = reason.to_string();
+            assert!(message.contains("LegacyDelivery::Sealed"), "{message}");
+            assert!(message.contains("LegacyDelivery::Plaintext"), "{message}");
+        }
+        other => panic!("expected LegacyDeliveryUnset, got {other:?}"),
+    }
+    assert!(driver.transport().updates.is_empty());
+}
+
+/// A host relaying batches of a plaintext channel: the wrapper seals them
+/// before its inner transport sees them.
+#[test]
+fn a_sealing_transport_seals_a_plaintext_channels_batches() {
+    let accounts = source_accounts();
+    let secrets = secrets(&accounts);
+    let sealing = run_plaintext(
+        SealingTransport::new(Recording::default(), certificate()),
+        &accounts,
+    );
+    assert_eq!(
+        sealing.certificate().thumbprint(),
+        certificate().thumbprint()
+    );
+    let recording = sealing.into_inner();
+    assert_no_secret(&recording.received, &secrets, "transport");
+    assert_envelopes_open_to_the_vectors(&recording, &accounts);
+}
+
+#[test]
 fn the_sealing_json_lines_file_holds_no_legacy_secret() {
     let accounts = source_accounts();
     let secrets = secrets(&accounts);
-    let out = run(
+    let out = run_plaintext(
         JsonLinesTransport::sealed(Vec::new(), certificate()),
         &accounts,
     )
     .into_inner();
     assert_no_secret(&out, &secrets, "JSON lines");
-    let text = String::from_utf8(out).unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(out);
     assert_eq!(lines.len(), accounts.len());
     let key = key();
     for line in &lines {
@@ -265,14 +357,8 @@ fn the_sealing_json_lines_file_holds_no_legacy_secret() {
 fn the_upload_item_carries_envelopes_only() {
     let accounts = source_accounts();
     let secrets = secrets(&accounts);
-    let sealed = run(
-        SealingTransport::new(Recording::default(), certificate()),
-        &accounts,
-    )
-    .into_inner()
-    .updates;
-    let item = SyncCredentialsChangeItem::from_update(&sealed[0], "2026-12-01T20:00:00Z")
-        .with_cloud_anchor("User_0b1c");
+    let sealed = run_sealed(Recording::default(), &accounts).updates;
+    let item = SyncCredentialsChangeItem::from_update(&sealed[0]).with_cloud_anchor("User_0b1c");
     let json = serde_json::to_value(&item).unwrap();
     let mut names: Vec<&str> = json
         .as_object()
@@ -295,17 +381,23 @@ fn the_upload_item_carries_envelopes_only() {
     );
     assert_eq!(json["CredentialData"], sealed[0].org_id.encode().as_str());
     assert_eq!(json["CloudAnchor"], "User_0b1c");
+    assert_eq!(json["SourceAnchor"], sealed[0].source_anchor.as_str());
+    // The update's change date (pwdLastSet of the source account).
+    assert_eq!(
+        json["ChangeDate"],
+        sealed[0].change_date.to_rfc3339().as_str()
+    );
     let text = serde_json::to_vec(&item).unwrap();
     assert_no_secret(&text, &secrets, "upload item");
     assert!(!format!("{item:?}").contains("PPH1"));
 
     // A plaintext update: the legacy fields stay empty, nothing leaks.
-    let plain = run(
+    let plain = run_plaintext(
         hashsync::sync::reference::InMemoryTransport::new(),
         &accounts,
     );
     let (_, update) = plain.state().next().unwrap();
-    let item = SyncCredentialsChangeItem::from_update(update, "2026-12-01T20:00:00Z");
+    let item = SyncCredentialsChangeItem::from_update(update);
     assert_eq!(item.windows_legacy_credentials, None);
     assert_eq!(item.windows_supplemental_credentials, None);
     assert_no_secret(
@@ -320,7 +412,7 @@ fn the_upload_item_carries_envelopes_only() {
 #[test]
 fn the_plaintext_transport_is_caught_by_the_same_search() {
     let accounts = source_accounts();
-    let out = run(JsonLinesTransport::plaintext(Vec::new()), &accounts).into_inner();
+    let out = run_plaintext(JsonLinesTransport::plaintext(Vec::new()), &accounts).into_inner();
     for secret in secrets(&accounts) {
         let found = leaked(&out, std::slice::from_ref(&secret));
         assert!(found.is_some_and(|f| f.starts_with("hex")), "{}", secret.0);
@@ -344,11 +436,7 @@ fn an_account_without_kerberos_keys_seals_the_nt_hash_only() {
         }),
     );
     let accounts = vec![(v.clone(), account)];
-    let recording = run(
-        SealingTransport::new(Recording::default(), certificate()),
-        &accounts,
-    )
-    .into_inner();
+    let recording = run_sealed(Recording::default(), &accounts);
     let sealed = recording.updates[0]
         .legacy
         .as_ref()
@@ -360,7 +448,7 @@ fn an_account_without_kerberos_keys_seals_the_nt_hash_only() {
     assert_eq!(opened.kerberos, None);
     assert!(format!("{sealed:?}").contains("bytes"));
 
-    let out = run(
+    let out = run_plaintext(
         JsonLinesTransport::sealed(Vec::new(), certificate()),
         &accounts,
     )

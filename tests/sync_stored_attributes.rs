@@ -111,7 +111,8 @@ fn run(source: RawSource, threads: usize) -> (Result<(), String>, Vec<Credential
                 "onprem.contoso.com",
                 "contoso.onmicrosoft.com - Microsoft Entra ID",
             )
-            .with_domain_services(Some(ManagedDomainSettings::default())),
+            .with_domain_services(Some(ManagedDomainSettings::default()))
+            .with_legacy_delivery(hashsync::sync::LegacyDelivery::Plaintext),
             source,
             true,
         )

@@ -1,9 +1,10 @@
-//! `--managed-domain-cert FILE` and `--managed-domain-key FILE`: seal every
-//! update to the managed domain's certificate before delivery and, with
-//! the key, open each envelope again and check it against the update.
+//! `--managed-domain-cert FILE` and `--managed-domain-key FILE`: the
+//! channel seals every update to the managed domain's certificate; the
+//! delivery checks that nothing arrives unsealed and, with the key, opens
+//! each envelope again and checks it against the update's OrgId hash.
 
 use hashsync::formats::envelope::{ManagedDomainCertificate, ManagedDomainKey};
-use hashsync::sync::Batch;
+use hashsync::sync::{Batch, LegacyDelivery};
 
 /// The managed domain as the example sees it, with counters for the
 /// summary.
@@ -41,42 +42,55 @@ impl ManagedDomain {
         })
     }
 
-    /// The batch with every update sealed; with the key, each envelope is
-    /// opened again and must give back the update's credentials.
-    pub fn seal(&mut self, batch: &Batch) -> std::io::Result<Batch> {
-        let sealed = batch
-            .seal_legacy(&self.certificate)
-            .map_err(std::io::Error::other)?;
-        // Without Domain Services an update has no legacy credential to seal.
-        self.sealed += sealed.updates.iter().filter(|u| u.legacy.is_some()).count() as u64;
-        if let Some(key) = &self.key {
-            for (plain, sealed) in batch.updates.iter().zip(&sealed.updates) {
-                let Some(legacy) = &sealed.legacy else {
-                    continue;
-                };
-                let opened = legacy
-                    .sealed()
-                    .ok_or_else(|| std::io::Error::other("update left unsealed"))?
-                    .open(key)
-                    .map_err(std::io::Error::other)?;
-                let plaintext = plain.legacy.as_ref().and_then(|l| l.plaintext());
-                if plaintext != Some(&opened) {
+    /// Checks a batch the channel sealed: every update with legacy
+    /// credentials carries envelopes for this certificate and no plaintext;
+    /// with the key, each is opened again and its NT hash must be the one
+    /// the update's OrgId hash was computed from (unless the tenant sends
+    /// a random NT hash: SyncNtlmPasswords off).
+    pub fn check(&mut self, batch: &Batch, real_nt_hashes: bool) -> std::io::Result<()> {
+        for update in &batch.updates {
+            let Some(legacy) = &update.legacy else {
+                // Without Domain Services an update has no legacy credential.
+                continue;
+            };
+            let sealed = legacy.sealed().ok_or_else(|| {
+                std::io::Error::other(format!(
+                    "{}: legacy credentials reached the transport unsealed",
+                    update.sam_account_name
+                ))
+            })?;
+            let thumbprint = sealed.thumbprint().map_err(std::io::Error::other)?;
+            if thumbprint != self.certificate.thumbprint() {
+                return Err(std::io::Error::other(format!(
+                    "{}: sealed to {thumbprint}, not to --managed-domain-cert",
+                    update.sam_account_name
+                )));
+            }
+            self.sealed += 1;
+            if let Some(key) = &self.key {
+                let opened = sealed.open(key).map_err(std::io::Error::other)?;
+                if real_nt_hashes && !update.org_id.verify_nt_hash(&opened.nt_hash) {
                     return Err(std::io::Error::other(format!(
-                        "{}: the envelopes do not open to the update's credentials",
-                        plain.sam_account_name
+                        "{}: the sealed NT hash is not the one the OrgId hash was made from",
+                        update.sam_account_name
                     )));
                 }
                 self.opened += 1;
             }
         }
-        Ok(sealed)
+        Ok(())
+    }
+
+    /// The channel's delivery: sealed to this certificate.
+    pub fn delivery(&self) -> LegacyDelivery {
+        LegacyDelivery::sealed_to(self.certificate.clone())
     }
 
     /// One line for the summary.
     pub fn summary(&self) -> String {
         let opened = match self.key {
             Some(_) => format!(
-                "{} opened again with --managed-domain-key, each matching its update",
+                "{} opened again with --managed-domain-key, each matching its update's OrgId hash",
                 self.opened
             ),
             None => "not opened (no --managed-domain-key)".to_owned(),

@@ -123,9 +123,10 @@ impl SambaTarget {
     }
 
     /// Opens sealed legacy credentials with the managed domain's key, as
-    /// Domain Services does before it writes them on its DCs (updates
-    /// sealed by a [`SealingTransport`](hashsync::sync::SealingTransport)
-    /// to the key's certificate). Without a key, sealed updates are refused.
+    /// Domain Services does before it writes them on its DCs (updates of a
+    /// channel whose [`LegacyDelivery`](hashsync::sync::LegacyDelivery) is
+    /// sealed to the key's certificate). Without a key, sealed updates are
+    /// refused.
     pub fn with_managed_domain_key(mut self, key: ManagedDomainKey) -> Self {
         self.key = Some(key);
         self

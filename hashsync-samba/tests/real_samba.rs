@@ -27,8 +27,8 @@ use gate::Gate;
 use hashsync::formats::envelope::{ManagedDomainCertificate, ManagedDomainKey};
 use hashsync::model::ManagedDomainSettings;
 use hashsync::sync::{
-    Batch, ChannelConfig, Driver, InMemoryCursorStore, ItemResult, LegacySecrets, RunOutcome,
-    SealingTransport, Transport,
+    Batch, ChannelConfig, Driver, InMemoryCursorStore, ItemResult, LegacyDelivery, LegacySecrets,
+    RunOutcome, Transport,
 };
 use hashsync_samba::ldapi_url;
 use hashsync_samba::{
@@ -597,19 +597,20 @@ fn sealed_for_the_managed_domain(lab: &mut Lab, _: &Tool, people: &People) {
     )
     .unwrap();
     let target = SambaTarget::new(&lab.target.url()).with_managed_domain_key(key);
-    let transport = SealingTransport::new(OnlySealed { target, sealed: 0 }, certificate);
+    let transport = OnlySealed { target, sealed: 0 };
     let mut driver = Driver::new(transport, InMemoryCursorStore::new());
+    // The channel seals as it prepares: the transport sees envelopes only.
     let channel = ChannelConfig::new(
         "onprem.contoso.com",
         "contoso.onmicrosoft.com - Microsoft Entra ID",
     )
-    .with_domain_services(Some(ManagedDomainSettings::default()));
+    .with_domain_services(Some(ManagedDomainSettings::default()))
+    .with_legacy_delivery(LegacyDelivery::sealed_to(certificate));
     driver
         .start_channel(channel, SambaSource::new(&lab.source.url()), false)
         .unwrap();
     assert_eq!(driver.run_cycle().unwrap(), RunOutcome::Settled);
-    let (transport, _, _) = driver.into_parts();
-    let mut only_sealed = transport.into_inner();
+    let (mut only_sealed, _, _) = driver.into_parts();
     assert_eq!(
         only_sealed.sealed,
         people.in_scope.len() + 1,
@@ -645,7 +646,8 @@ fn no_kerberos_keys_leaves_ntlm_only(lab: &mut Lab, _: &Tool, _: &People) {
         "onprem.contoso.com",
         "contoso.onmicrosoft.com - Microsoft Entra ID",
     )
-    .with_domain_services(Some(settings));
+    .with_domain_services(Some(settings))
+    .with_legacy_delivery(LegacyDelivery::Plaintext);
     let mut driver = Driver::new(
         SambaTarget::new(&lab.target.url()),
         InMemoryCursorStore::new(),

@@ -27,6 +27,11 @@ impl ChannelConfig {
     /// Services), Entra Connect's defaults otherwise. `None` when the
     /// source has no password-sync configuration; refuses an unknown or
     /// non-AD source.
+    ///
+    /// With Domain Services, the host still sets how legacy credentials
+    /// leave ([`with_legacy_delivery`](Self::with_legacy_delivery): the
+    /// managed domain's certificate, or the clear by choice); the channel
+    /// is refused until it does.
     pub fn from_configuration(
         configuration: &SyncConfiguration,
         source_connector: &str,

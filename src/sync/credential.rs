@@ -17,6 +17,7 @@ use crate::error::{AccountError, Result};
 use crate::model::{ManagedDomainSettings, Timestamp};
 use crate::secret::{KerberosKey, NtHash, OrgIdHash, Password};
 
+use super::delivery::LegacyDelivery;
 use super::stored_attributes::StoredAttributes;
 
 /// An AD `objectGUID`, held as AD stores it: the byte order of .NET's
@@ -324,12 +325,11 @@ pub struct LegacyCredentials {
 
 /// An update's legacy credentials as the transport receives them.
 ///
-/// The engine prepares them in the clear; when the tenant has a Domain
-/// Services managed domain, the host seals them to its certificate
-/// ([`CredentialUpdate::seal_legacy`], or a
-/// [`SealingTransport`](super::SealingTransport) around its transport) so
-/// that no legacy secret reaches the transport. The plaintext path stays
-/// for tests and targets the host trusts (a Samba DC it runs itself).
+/// The channel's [`LegacyDelivery`] decides which: with the managed
+/// domain's certificate configured the engine seals every update while
+/// preparing it, so that no legacy secret reaches the transport; the
+/// plaintext path is the host's explicit choice, for tests and targets it
+/// trusts (a Samba DC it runs itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LegacySecrets {
@@ -417,6 +417,8 @@ pub struct UpdateRequest {
     pub(crate) credentials: RequestCredentials,
     pub(crate) force_change_on_logon: bool,
     pub(crate) domain_services: Option<ManagedDomainSettings>,
+    /// How legacy credentials leave; used only when they are sent.
+    pub(crate) delivery: LegacyDelivery,
     pub(crate) org_id_iterations: Iterations,
 }
 
@@ -445,9 +447,12 @@ impl UpdateRequest {
     /// keys when Kerberos keys are sent), computes the OrgId hash from the
     /// real NT hash with a fresh random salt, and adds the legacy
     /// credentials the tenant's Domain Services settings ask for (a random
-    /// NT hash when it does not sync NTLM passwords).
+    /// NT hash when it does not sync NTLM passwords), sealed when the
+    /// channel's [`LegacyDelivery`] says so.
     ///
-    /// Fails only when the operating system's random source fails. To
+    /// Fails only when the operating system's random source fails (or,
+    /// for stored attributes handed over unparsed, when they do not
+    /// parse). To
     /// prepare many at once (SIMD lanes, all cores), use
     /// [`prepare_batch`](super::prepare_batch).
     pub fn prepare(&self) -> Result<CredentialUpdate> {
@@ -485,6 +490,10 @@ impl UpdateRequest {
                 kerberos: kerberos.filter(|_| settings.sync_kerberos_passwords),
             }),
         };
+        let legacy = match legacy {
+            None => None,
+            Some(legacy) => Some(self.deliver(legacy)?),
+        };
         Ok(CredentialUpdate {
             source_anchor: self.object_guid.source_anchor(),
             cloud_anchor: self.cloud_anchor.clone(),
@@ -493,9 +502,29 @@ impl UpdateRequest {
             sam_account_name: self.sam_account_name.clone(),
             usn: self.usn,
             org_id,
-            legacy: legacy.map(LegacySecrets::Plaintext),
+            legacy,
             force_change_on_logon: self.force_change_on_logon,
         })
+    }
+}
+
+impl UpdateRequest {
+    /// The legacy credentials as the channel's delivery hands them over:
+    /// sealed (the plaintext is dropped, and zeroized, here) or as they are.
+    fn deliver(&self, legacy: LegacyCredentials) -> Result<LegacySecrets> {
+        match &self.delivery {
+            LegacyDelivery::Plaintext => Ok(LegacySecrets::Plaintext(legacy)),
+            #[cfg(feature = "domain-services")]
+            LegacyDelivery::Sealed(certificate) => {
+                use crate::formats::envelope::EnvelopeError;
+                super::SealedLegacyCredentials::seal(&legacy, certificate)
+                    .map(LegacySecrets::Sealed)
+                    .map_err(|error| match error {
+                        EnvelopeError::RandomSource => crate::Error::RandomSource,
+                        _ => crate::Error::Sealing,
+                    })
+            }
+        }
     }
 }
 
@@ -613,6 +642,7 @@ mod tests {
                 sync_kerberos_passwords: true,
                 sync_on_prem_passwords: true,
             }),
+            delivery: LegacyDelivery::Plaintext,
             org_id_iterations: Iterations::new(3).unwrap(),
         }
     }

@@ -16,8 +16,8 @@
 //! use hashsync::model::ManagedDomainSettings;
 //! use hashsync::sync::reference::{InMemoryDirectory, InMemorySource, InMemoryTransport};
 //! use hashsync::sync::{
-//!     AccountCredentials, ChannelConfig, Driver, InMemoryCursorStore, ObjectGuid,
-//!     Partition, SourceAccount,
+//!     AccountCredentials, ChannelConfig, Driver, InMemoryCursorStore, LegacyDelivery,
+//!     ObjectGuid, Partition, SourceAccount,
 //! };
 //!
 //! let partition = Partition::new("DC=onprem,DC=contoso,DC=com", "onprem.contoso.com")?;
@@ -38,15 +38,17 @@
 //!
 //! let aad = "contoso.onmicrosoft.com - Microsoft Entra ID";
 //! let mut driver = Driver::new(InMemoryTransport::new(), InMemoryCursorStore::new());
-//! // A tenant with Domain Services: legacy credentials go too.
+//! // A tenant with Domain Services: legacy credentials go too, here in the
+//! // clear (a real host seals them: `LegacyDelivery::sealed_to`).
 //! let config = ChannelConfig::new("onprem.contoso.com", aad)
-//!     .with_domain_services(Some(ManagedDomainSettings::default()));
+//!     .with_domain_services(Some(ManagedDomainSettings::default()))
+//!     .with_legacy_delivery(LegacyDelivery::Plaintext);
 //! driver.start_channel(config, source, false)?;
 //! driver.run_cycle()?; // no saved cursor: a full sync
 //!
 //! let update = driver.transport().get(aad, "MyIRAFVEd2aImaq7zN3u/w==").expect("delivered");
 //! let legacy = update.legacy.as_ref().expect("Domain Services");
-//! let legacy = legacy.plaintext().expect("not sealed: no certificate configured");
+//! let legacy = legacy.plaintext().expect("delivered in the clear, as chosen");
 //! assert_eq!(legacy.nt_hash.to_hex().as_str(), "cf3a5525ee9414229e66279623ed5c58");
 //! assert!(update.org_id.verify_password(&Password::new("Welcome1")));
 //! assert!(driver.cursors().get("onprem.contoso.com", partition.dn()).is_some());
@@ -57,6 +59,7 @@ mod account_query;
 mod configured;
 mod credential;
 mod cursor;
+mod delivery;
 mod diagnostics;
 mod driver;
 mod engine;
@@ -77,6 +80,7 @@ pub use credential::{
     SourceAccount, StoredHashes, StoredKerberosKeys, UpdateRequest,
 };
 pub use cursor::{Cursor, CursorCommit, CursorStore, InMemoryCursorStore};
+pub use delivery::LegacyDelivery;
 pub use diagnostics::{
     AccountView, DEFAULT_MAX_AGE, DEFAULT_PER_ACCOUNT, DEFAULT_TOTAL, Diagnostics,
     DiagnosticsObserver, DomainProgress, Finding, FindingScope, FindingStatus, ForestProgress,

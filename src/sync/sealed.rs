@@ -179,10 +179,11 @@ impl Batch {
 }
 
 /// A transport that seals every update's legacy credentials to the
-/// managed domain's certificate before the inner transport sees them: the
-/// way to configure the tenant's Domain Services certificate for a host's
-/// transport. The inner transport never receives a plaintext NT hash or
-/// Kerberos key.
+/// managed domain's certificate before the inner transport sees them, for
+/// batches a host builds or relays itself. A channel whose
+/// [`LegacyDelivery`](super::LegacyDelivery) is `Sealed` needs no wrapper:
+/// its updates are sealed as they are prepared. The inner transport never
+/// receives a plaintext NT hash or Kerberos key.
 #[derive(Debug)]
 pub struct SealingTransport<T> {
     inner: T,
@@ -297,12 +298,17 @@ impl SyncCredentialsChangeItem {
         }
     }
 
-    /// The item for `update`, changed at `change_date`: the OrgId hash, and
-    /// the envelopes when its legacy credentials are sealed.
-    pub fn from_update(update: &CredentialUpdate, change_date: impl Into<String>) -> Self {
+    /// The item for `update`: its change date (RFC 3339, UTC), anchors and
+    /// OrgId hash, and the envelopes when its legacy credentials are
+    /// sealed. Plaintext legacy credentials are left out.
+    pub fn from_update(update: &CredentialUpdate) -> Self {
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
         let org_id = update.org_id.encode();
-        let mut item = Self::new(change_date, &update.source_anchor, org_id.as_str());
+        let mut item = Self::new(
+            update.change_date.to_rfc3339(),
+            &update.source_anchor,
+            org_id.as_str(),
+        );
         item.force_password_change_on_logon = update.force_change_on_logon;
         item.cloud_anchor = update.cloud_anchor.clone();
         if let Some(sealed) = update.legacy.as_ref().and_then(LegacySecrets::sealed) {

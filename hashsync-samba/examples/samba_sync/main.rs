@@ -24,9 +24,10 @@
 //! `--managed-domain-cert FILE --managed-domain-key FILE` (both or
 //! neither) take the managed domain's X.509 certificate (PEM or DER) and
 //! its RSA private key (PEM or DER, PKCS#8 or PKCS#1): updates then travel
-//! sealed, as with Entra Connect and Domain Services. The engine's updates
-//! pass through [`SealingTransport`] to the certificate, so no plaintext NT
-//! hash or Kerberos key reaches the target's transport; the target opens
+//! sealed, as with Entra Connect and Domain Services. The channel seals
+//! every update to the certificate as it prepares it
+//! ([`LegacyDelivery::Sealed`]), so no plaintext NT hash or Kerberos key
+//! reaches the target's transport; the target opens
 //! each envelope with the key and writes the decrypted `unicodePwd` and
 //! `supplementalCredentials`. stderr then says how many updates reached
 //! the target sealed and to which certificate thumbprint.
@@ -62,11 +63,11 @@ use hashsync::model::{
     ManagedDomainSettings, ParameterDataType, ParameterScope, Partition, SyncConfiguration,
 };
 use hashsync::sync::{
-    ChangeSource, ChannelConfig, ChannelStart, CursorStore, Driver, RunOutcome, SealingTransport,
+    ChangeSource, ChannelConfig, ChannelStart, CursorStore, Driver, LegacyDelivery, RunOutcome,
     SystemClock,
 };
 use progress::Progress;
-use timing::{Delivery, LoggedTarget, SealedAtTarget, TimedSource};
+use timing::{LoggedTarget, TimedSource};
 
 use hashsync_samba::{
     ConfigurationStore, FileCursorStore, SambaSource, SambaTarget, SourcePosition, StateLock,
@@ -356,31 +357,34 @@ fn run(options: &Options) -> Result<Summary, String> {
         partition_error: None,
     };
     let samba = SambaTarget::new(&options.target);
-    let delivery = match managed_domain {
+    // With the managed domain's certificate the channel seals every
+    // update as it prepares it; the target opens them with the key.
+    let (target, legacy_delivery, sealed) = match managed_domain {
         Some((certificate, key)) => {
             eprintln!(
                 "{ad_connector}: legacy credentials sealed to the managed domain's certificate {}",
                 certificate.thumbprint()
             );
-            Delivery::Sealed(SealingTransport::new(
-                SealedAtTarget {
-                    target: samba.with_managed_domain_key(key),
-                    sealed: 0,
-                },
-                certificate,
-            ))
+            (
+                samba.with_managed_domain_key(key),
+                LegacyDelivery::sealed_to(certificate),
+                Some(0),
+            )
         }
-        None => Delivery::Plaintext(samba),
+        // The Samba target is the host's own DC: the clear, by choice.
+        None => (samba, LegacyDelivery::Plaintext, None),
     };
     let target = LoggedTarget {
-        target: delivery,
+        target,
+        sealed,
         spent: Duration::ZERO,
         batches: 0,
         crash_after: options.crash_after_batches,
     };
     let channel = ChannelConfig::from_configuration(&config, &ad_connector)
         .map_err(|e| format!("configuration: {e}"))?
-        .ok_or_else(|| format!("configuration: no password sync for {ad_connector}"))?;
+        .ok_or_else(|| format!("configuration: no password sync for {ad_connector}"))?
+        .with_legacy_delivery(legacy_delivery);
     let mut driver = Driver::with_clock(target, &mut cursors, SystemClock, &mut progress);
     let read_time = Rc::new(Cell::new(Duration::ZERO));
     let source = TimedSource {
@@ -407,7 +411,7 @@ fn run(options: &Options) -> Result<Summary, String> {
     let (mut target, _, _) = driver.into_parts();
     let total = cycle_started.elapsed();
     let (read, write) = (read_time.get(), target.spent);
-    let timings = target.target.samba().timings();
+    let timings = target.target.timings();
     eprintln!(
         "{ad_connector}: {:.2} s in all: LDAP read {:.2} s, LDAP write {:.2} s (account search {:.2} s, modify {:.2} s), the rest (hashing, engine, state files, retry waits) {:.2} s",
         total.as_secs_f64(),
@@ -417,10 +421,10 @@ fn run(options: &Options) -> Result<Summary, String> {
         timings.modify.as_secs_f64(),
         total.saturating_sub(read + write).as_secs_f64()
     );
-    if let Some(sealed) = target.target.sealed() {
+    if let Some(sealed) = target.sealed {
         eprintln!("{ad_connector}: {sealed} update(s) reached the target sealed");
     }
-    progress.log_target(target.target.samba());
+    progress.log_target(&mut target.target);
     progress.log_skips();
     let outcome = outcome.map_err(|e| e.to_string())?;
     if let Some(e) = progress.write_error.take() {

@@ -1,6 +1,6 @@
 //! Where a run's time goes: the source's reads and the target's writes,
-//! timed from outside the adapters; the crash on demand; and the sealed
-//! path to the target (the managed domain's certificate configured).
+//! timed from outside the adapters; the crash on demand; and the count of
+//! sealed updates (the managed domain's certificate configured).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -8,60 +8,17 @@ use std::time::{Duration, Instant};
 
 use hashsync::model::Partition;
 use hashsync::sync::{
-    Batch, ChangeSource, Cursor, ItemResult, LegacySecrets, SealingError, SealingTransport,
-    SourceItem, SourceStream, Transport,
+    Batch, ChangeSource, Cursor, ItemResult, LegacySecrets, SourceItem, SourceStream, Transport,
 };
 use hashsync_samba::{SambaError, SambaSource, SambaTarget};
 
-/// How updates reach the target: as the engine prepared them, or sealed
-/// to the managed domain's certificate on the way (the target opens them
-/// with its key).
-pub(crate) enum Delivery {
-    Plaintext(SambaTarget),
-    Sealed(SealingTransport<SealedAtTarget>),
-}
-
-impl Delivery {
-    /// The Samba target behind either path.
-    pub(crate) fn samba(&mut self) -> &mut SambaTarget {
-        match self {
-            Delivery::Plaintext(target) => target,
-            Delivery::Sealed(sealing) => &mut sealing.get_mut().target,
-        }
-    }
-
-    /// How many updates reached the target sealed, on the sealed path.
-    pub(crate) fn sealed(&self) -> Option<u64> {
-        match self {
-            Delivery::Plaintext(_) => None,
-            Delivery::Sealed(sealing) => Some(sealing.get_ref().sealed),
-        }
-    }
-}
-
-/// The target behind the sealing: counts the envelopes it was handed, for
-/// the run's report.
-pub(crate) struct SealedAtTarget {
-    pub(crate) target: SambaTarget,
-    pub(crate) sealed: u64,
-}
-
-impl Transport for SealedAtTarget {
-    type Error = SambaError;
-
-    fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, SambaError> {
-        self.sealed += batch
-            .updates
-            .iter()
-            .filter(|u| matches!(u.legacy, Some(LegacySecrets::Sealed(_))))
-            .count() as u64;
-        self.target.send(batch)
-    }
-}
-
-/// The target, counting delivered batches to crash on demand.
+/// The target, counting delivered batches to crash on demand and, when
+/// the channel seals to the managed domain's certificate, the envelopes
+/// it was handed (the target opens them with its key).
 pub(crate) struct LoggedTarget {
-    pub(crate) target: Delivery,
+    pub(crate) target: SambaTarget,
+    /// Updates that arrived sealed; `None` on the plaintext path.
+    pub(crate) sealed: Option<u64>,
     /// Time spent writing to the target.
     pub(crate) spent: Duration,
     pub(crate) batches: u64,
@@ -69,14 +26,18 @@ pub(crate) struct LoggedTarget {
 }
 
 impl Transport for LoggedTarget {
-    type Error = SealingError<SambaError>;
+    type Error = SambaError;
 
     fn send(&mut self, batch: &Batch) -> Result<Vec<ItemResult>, Self::Error> {
+        if let Some(sealed) = &mut self.sealed {
+            *sealed += batch
+                .updates
+                .iter()
+                .filter(|u| matches!(u.legacy, Some(LegacySecrets::Sealed(_))))
+                .count() as u64;
+        }
         let started = Instant::now();
-        let results = match &mut self.target {
-            Delivery::Plaintext(target) => target.send(batch).map_err(SealingError::Transport),
-            Delivery::Sealed(sealing) => sealing.send(batch),
-        };
+        let results = self.target.send(batch);
         self.spent += started.elapsed();
         self.batches += 1;
         if self.crash_after.is_some_and(|k| self.batches >= k) {

@@ -95,6 +95,16 @@ impl ManagedDomainCertificate {
             .map_err(|e| not_rsa(e.to_string()))?;
         let public_key =
             rsa::PublicKey::from_public_key_der(&spki).map_err(|e| not_rsa(e.to_string()))?;
+        // RSA-OAEP with SHA-1 carries at most k - 2*20 - 2 bytes; the
+        // envelope wraps a 32-byte AES key.
+        let needed = super::layout::AES_KEY_SIZE + 2 * 20 + 2;
+        if public_key.size() < needed {
+            return Err(not_rsa(format!(
+                "an RSA modulus of {} bytes cannot wrap an AES-256 key with OAEP-SHA1 \
+                 (at least {needed} bytes are needed)",
+                public_key.size()
+            )));
+        }
         Ok(Self {
             thumbprint: Thumbprint::of_der(der),
             public_key,

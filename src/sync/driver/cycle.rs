@@ -12,6 +12,8 @@ use super::super::engine::{Channel, ReadMode};
 use super::super::event::FullSyncReason;
 use super::super::source::ChangeSource;
 use super::super::transport::Transport;
+use super::super::transport::{Batch, BatchId};
+use super::preparing::Preparing;
 use super::{Clock, Observer, PartitionSyncRecord, RunOutcome, StopHandle, prepare_batch};
 
 /// How often a sleeping driver looks at its stop handle.
@@ -32,6 +34,9 @@ pub(super) struct Parts<'a, T, C, K, O> {
     pub(super) batch_limit: Option<u64>,
     pub(super) batches_sent: &'a mut u64,
     pub(super) retries_first: bool,
+    /// The batch being prepared on the pool while the next accounts are
+    /// read; sent before anything else.
+    pub(super) preparing: Option<Preparing>,
 }
 
 impl<T, C, K, O> Parts<'_, T, C, K, O>
@@ -41,8 +46,28 @@ where
     K: Clock,
     O: Observer,
 {
-    /// One cycle of `channel` over `source`, ending by `deadline`.
+    /// One cycle of `channel` over `source`, ending by `deadline`. A batch
+    /// still being prepared when the cycle ends early (an error) was never
+    /// sent: its items go back to the send queue.
     pub(super) fn cycle<S: ChangeSource>(
+        &mut self,
+        channel: &mut Channel,
+        source: &mut S,
+        forced: Option<FullSyncReason>,
+        deadline: Instant,
+    ) -> Result<Abort, DriverError<S::Error, C::Error>> {
+        let outcome = self.cycle_inner(channel, source, forced, deadline);
+        if let Some(preparing) = self.preparing.take() {
+            let id = preparing.id;
+            drop(preparing.finish());
+            channel
+                .handle_batch_unsent(id)
+                .map_err(DriverError::Channel)?;
+        }
+        outcome
+    }
+
+    fn cycle_inner<S: ChangeSource>(
         &mut self,
         channel: &mut Channel,
         source: &mut S,
@@ -128,7 +153,9 @@ where
                     };
                     handled.map_err(DriverError::Channel)?;
                 }
-                if let Some(abort) = self.send_ready(channel)? {
+                // While more is to be read, the last ready batch is
+                // prepared on the pool as the next accounts are read.
+                if let Some(abort) = self.send_ready_while_reading(channel, !ended)? {
                     return self.abort(channel, abort);
                 }
                 if ended {
@@ -218,48 +245,106 @@ where
         &mut self,
         channel: &mut Channel,
     ) -> Result<Abort, DriverError<SE, C::Error>> {
+        self.send_ready_while_reading(channel, false)
+    }
+
+    /// [`send_ready`](Self::send_ready), first sending the batch prepared
+    /// in the background since the last call. With `more_to_read` (and
+    /// more than one thread), the last ready batch is not waited for: its
+    /// preparation starts on the pool and the call returns, so that the
+    /// reading thread's work (the next accounts, scope, events) overlaps
+    /// the hashing. Only when the channel would take another batch's
+    /// input even if that one failed whole, so back-pressure is unchanged.
+    fn send_ready_while_reading<SE: std::error::Error + 'static>(
+        &mut self,
+        channel: &mut Channel,
+        more_to_read: bool,
+    ) -> Result<Abort, DriverError<SE, C::Error>> {
         loop {
             if self.stop.is_stopped() {
+                if let Some(preparing) = self.preparing.take() {
+                    let id = preparing.id;
+                    drop(preparing.finish());
+                    channel
+                        .handle_batch_unsent(id)
+                        .map_err(DriverError::Channel)?;
+                }
                 channel.interrupt_cycle();
                 self.flush(channel)?;
                 return Ok(Some(RunOutcome::Stopped));
+            }
+            if let Some(preparing) = self.preparing.take() {
+                let id = preparing.id;
+                if let Some(abort) = self.deliver(channel, id, preparing.finish())? {
+                    return Ok(Some(abort));
+                }
+                continue;
             }
             let now = self.clock.now();
             let Some(outgoing) = channel.poll_batch(now) else {
                 break;
             };
-            let batch = match prepare_batch(&outgoing, self.threads) {
-                Ok(batch) => batch,
-                Err(err) => {
-                    channel
-                        .handle_batch_unsent(outgoing.id)
-                        .map_err(DriverError::Channel)?;
-                    self.flush(channel)?;
-                    return Err(DriverError::Prepare(err));
+            let outgoing = if more_to_read && channel.wants_input() {
+                match Preparing::start(outgoing, self.threads) {
+                    Ok(preparing) => {
+                        self.preparing = Some(preparing);
+                        break;
+                    }
+                    // One thread, or no pool: prepared here.
+                    Err(outgoing) => outgoing,
                 }
+            } else {
+                outgoing
             };
+            let id = outgoing.id;
+            let prepared = prepare_batch(&outgoing, self.threads);
             drop(outgoing);
-            let sent = self.transport.send(&batch);
-            *self.batches_sent += 1;
-            if self
-                .batch_limit
-                .is_some_and(|limit| *self.batches_sent >= limit)
-            {
-                self.flush(channel)?;
-                return Ok(Some(RunOutcome::Interrupted));
+            if let Some(abort) = self.deliver(channel, id, prepared)? {
+                return Ok(Some(abort));
             }
-            let now = self.clock.now();
-            let handled = match sent {
-                Ok(results) => channel.handle_batch_results(batch.id, &results, now),
-                Err(err) => {
-                    let connector = channel.config().source_connector.clone();
-                    self.observer.transport_error(&connector, &err);
-                    channel.handle_batch_error(batch.id, &err.to_string(), now)
-                }
-            };
-            handled.map_err(DriverError::Channel)?;
-            self.flush(channel)?;
         }
+        self.flush(channel)?;
+        Ok(None)
+    }
+
+    /// Sends one prepared batch and hands its results to the channel (a
+    /// batch that could not be prepared goes back to the send queue and
+    /// ends the run with the error). Returns an abort at the batch limit.
+    fn deliver<SE: std::error::Error + 'static>(
+        &mut self,
+        channel: &mut Channel,
+        id: BatchId,
+        prepared: crate::Result<Batch>,
+    ) -> Result<Abort, DriverError<SE, C::Error>> {
+        let batch = match prepared {
+            Ok(batch) => batch,
+            Err(err) => {
+                channel
+                    .handle_batch_unsent(id)
+                    .map_err(DriverError::Channel)?;
+                self.flush(channel)?;
+                return Err(DriverError::Prepare(err));
+            }
+        };
+        let sent = self.transport.send(&batch);
+        *self.batches_sent += 1;
+        if self
+            .batch_limit
+            .is_some_and(|limit| *self.batches_sent >= limit)
+        {
+            self.flush(channel)?;
+            return Ok(Some(RunOutcome::Interrupted));
+        }
+        let now = self.clock.now();
+        let handled = match sent {
+            Ok(results) => channel.handle_batch_results(batch.id, &results, now),
+            Err(err) => {
+                let connector = channel.config().source_connector.clone();
+                self.observer.transport_error(&connector, &err);
+                channel.handle_batch_error(batch.id, &err.to_string(), now)
+            }
+        };
+        handled.map_err(DriverError::Channel)?;
         self.flush(channel)?;
         Ok(None)
     }

@@ -27,6 +27,7 @@ use super::transport::{Batch, Transport};
 
 mod clock;
 mod cycle;
+mod preparing;
 
 pub use clock::{Clock, StopHandle, SystemClock, VirtualClock};
 
@@ -407,6 +408,7 @@ where
                 batch_limit: self.batch_limit,
                 batches_sent: &mut self.batches_sent,
                 retries_first: self.retries_first,
+                preparing: None,
             },
             &mut self.channels,
         )

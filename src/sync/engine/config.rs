@@ -7,6 +7,8 @@ use uuid::Uuid;
 use crate::crypto::Iterations;
 use crate::model::ManagedDomainSettings;
 
+use super::super::delivery::LegacyDelivery;
+
 use super::super::scope::ScopePolicy;
 
 /// Entra Connect's largest upload batch.
@@ -66,6 +68,12 @@ pub struct ChannelConfig {
     /// `sync_ntlm_passwords` off sends a random NT hash and
     /// `sync_kerberos_passwords` off sends no Kerberos keys.
     pub domain_services: Option<ManagedDomainSettings>,
+    /// How legacy credentials reach the transport when they are sent:
+    /// sealed to the managed domain's certificate (Entra Connect's way) or,
+    /// by explicit choice, in the clear. Must be set whenever
+    /// [`domain_services`](Self::domain_services) sends legacy credentials;
+    /// [`validate`](Self::validate) refuses the channel otherwise.
+    pub legacy_delivery: Option<LegacyDelivery>,
     /// Items per batch, 1 to [`MAX_BATCH_SIZE`].
     pub batch_size: usize,
     /// Items that may wait for a retry at once (2000 in Entra Connect); at
@@ -96,6 +104,7 @@ impl ChannelConfig {
             target_connector: target_connector.into(),
             scope: ScopePolicy::default(),
             domain_services: None,
+            legacy_delivery: None,
             batch_size: MAX_BATCH_SIZE,
             retry_queue_limit: DEFAULT_RETRY_QUEUE_LIMIT,
             backoff: Backoff::default(),
@@ -118,8 +127,24 @@ impl ChannelConfig {
         self
     }
 
+    /// Sets how legacy credentials reach the transport.
+    pub fn with_legacy_delivery(mut self, delivery: LegacyDelivery) -> Self {
+        self.legacy_delivery = Some(delivery);
+        self
+    }
+
+    /// Whether updates carry legacy credentials (Domain Services with
+    /// `sync_on_prem_passwords` on).
+    pub fn sends_legacy_credentials(&self) -> bool {
+        self.domain_services
+            .is_some_and(|settings| settings.sync_on_prem_passwords)
+    }
+
     /// Checks that the engine can run this configuration.
     pub fn validate(&self) -> Result<(), ChannelConfigError> {
+        if self.sends_legacy_credentials() && self.legacy_delivery.is_none() {
+            return Err(ChannelConfigError::LegacyDeliveryUnset);
+        }
         if self.batch_size == 0 || self.batch_size > MAX_BATCH_SIZE {
             return Err(ChannelConfigError::BatchSize {
                 batch_size: self.batch_size,
@@ -170,4 +195,12 @@ pub enum ChannelConfigError {
     /// A zero heartbeat interval would ping without pause.
     #[error("the heartbeat interval is zero")]
     ZeroHeartbeatInterval,
+    /// The tenant has Domain Services, so NT hashes and Kerberos keys
+    /// would be sent, but nothing says how they may leave the engine.
+    #[error(
+        "the tenant has Domain Services but no legacy delivery is set: configure the \
+         managed domain's certificate (LegacyDelivery::Sealed), or choose \
+         LegacyDelivery::Plaintext for a target you trust"
+    )]
+    LegacyDeliveryUnset,
 }

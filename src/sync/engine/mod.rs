@@ -293,13 +293,16 @@ impl Channel {
 
     /// Whether the engine wants more source items before sending: false
     /// once a full batch is ready, or while the retry queue could not take
-    /// another batch's failures (wait for a retry to come due, or end the
-    /// partition's read with [`Channel::handle_source_deferred`]). Feeding
-    /// only while this holds keeps memory bounded by the batch and the
-    /// retry queue, not by the directory.
+    /// another batch's failures on top of those of the batches in flight
+    /// (wait for a retry to come due, or end the partition's read with
+    /// [`Channel::handle_source_deferred`]). Feeding only while this holds
+    /// keeps memory bounded by the batch and the retry queue, not by the
+    /// directory, and a host that reads on while a batch is in flight never
+    /// overflows the retry queue by doing so.
     pub fn wants_input(&self) -> bool {
         self.ready.len() < self.config.batch_size
-            && self.retrying + self.config.batch_size <= self.config.retry_queue_limit
+            && self.retrying + self.in_flight() + self.config.batch_size
+                <= self.config.retry_queue_limit
     }
 
     /// Feeds one item of a partition's source stream.

@@ -9,6 +9,7 @@ use crate::secret::AD_MAX_PASSWORD_UNITS;
 use super::super::credential::{
     AccountCredentials, RequestCredentials, SourceAccount, UpdateRequest,
 };
+use super::super::delivery::LegacyDelivery;
 use super::super::event::Event;
 use super::super::scope::{ScopeDecision, SkipReason};
 use super::Channel;
@@ -95,6 +96,14 @@ impl Channel {
             credentials,
             force_change_on_logon,
             domain_services: self.config.domain_services,
+            // `validate` refused a channel that sends legacy credentials
+            // without a delivery: the clear default here only ever goes
+            // with updates that carry none.
+            delivery: self
+                .config
+                .legacy_delivery
+                .clone()
+                .unwrap_or(LegacyDelivery::Plaintext),
             org_id_iterations: self.config.org_id_iterations,
         })
     }
