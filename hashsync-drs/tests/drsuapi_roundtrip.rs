@@ -247,3 +247,21 @@ fn cursor_format_is_refused_when_foreign() {
         expected
     );
 }
+
+#[test]
+fn the_cursor_after_a_page_keeps_the_last_vector() {
+    let mut reply = GetNcChangesReply::default();
+    reply.usn_vector_to = UsnVector::new(10, 0, 9);
+    let vector = UpToDateVector::new(vec![UpToDateCursor::new(Uuid::from_u128(1), 9, 0)]);
+    let start = ReplicationCursor::new(UsnVector::default(), Some(vector.clone()));
+    // An intermediate page: no vector in the reply, the previous one stays.
+    let after = reply.cursor_after(&start);
+    assert_eq!(
+        after,
+        ReplicationCursor::new(UsnVector::new(10, 0, 9), Some(vector))
+    );
+    // The last page: its vector replaces it.
+    let newer = UpToDateVector::new(vec![UpToDateCursor::new(Uuid::from_u128(1), 20, 5)]);
+    reply.up_to_date_src = Some(newer.clone());
+    assert_eq!(reply.cursor_after(&start).up_to_date, Some(newer));
+}

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::{UpToDateCursor, UpToDateVector, UsnVector};
+use super::{GetNcChangesReply, UpToDateCursor, UpToDateVector, UsnVector};
 
 /// The first bytes of a saved cursor.
 const MAGIC: &[u8; 6] = b"HSDRSC";
@@ -127,6 +127,21 @@ impl ReplicationCursor {
             usn_vector,
             up_to_date,
         })
+    }
+}
+
+impl GetNcChangesReply {
+    /// Where the replication stands after this reply: its `usnvecTo`,
+    /// and its up-to-dateness vector if it sent one (the last page of a
+    /// cycle does), else `previous`'s.
+    pub fn cursor_after(&self, previous: &ReplicationCursor) -> ReplicationCursor {
+        ReplicationCursor {
+            usn_vector: self.usn_vector_to,
+            up_to_date: self
+                .up_to_date_src
+                .clone()
+                .or_else(|| previous.up_to_date.clone()),
+        }
     }
 }
 

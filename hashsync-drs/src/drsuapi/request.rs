@@ -106,7 +106,9 @@ pub struct GetNcChangesRequest {
     pub extended_op: u32,
     /// `liFsmoInfo`.
     pub fsmo_info: u64,
-    /// `pPartialAttrSet`.
+    /// `pPartialAttrSet`: the attributes to replicate (MS-DRSR: null for
+    /// a full replica; secretsdump sends one with `DRS_WRIT_REP`). `None`
+    /// asks for every attribute.
     pub partial_attr_set: Option<PartialAttributeSet>,
     /// `pPartialAttrSetEx1`.
     pub partial_attr_set_ex: Option<PartialAttributeSet>,
