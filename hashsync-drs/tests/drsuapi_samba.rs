@@ -11,8 +11,8 @@ use std::str::FromStr;
 use hashsync_drs::drsuapi::{
     AttrTyp, AttrValue, Attribute, AttributeBlock, BindReply, BindRequest, DrsExtensions,
     DrsHandle, DsName, EntInf, GetNcChangesReply, GetNcChangesRequest, LinkedValue, PrefixEntry,
-    PrefixTable, PropertyMetaData, ReplEntInf, Sid, UpToDateCursor, UpToDateVector, UsnVector,
-    schema,
+    PrefixTable, PropertyMetaData, ReplEntInf, ReplicationCursor, Sid, UpToDateCursor,
+    UpToDateVector, UsnVector, schema,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -293,8 +293,11 @@ fn samba_reads_what_we_encode() {
         DrsHandle([9; 20]),
         Uuid::from_u128(0xC11E),
         DsName::from_dn("DC=ours,DC=example"),
-        UsnVector::new(900, 0, 899),
-        reply.up_to_date_src.clone(),
+        &ReplicationCursor::new(
+            Uuid::from_u128(0x2222),
+            UsnVector::new(900, 0, 899),
+            reply.up_to_date_src.clone(),
+        ),
         250,
         1 << 20,
     );
@@ -372,6 +375,7 @@ fn samba_reads_what_we_encode() {
     assert!(q.get("error").is_none(), "Samba refused our request: {q}");
     assert_eq!(q["level"], 8);
     assert_eq!(uuid(&q["dsa_obj_dest"]), Uuid::from_u128(0xC11E));
+    assert_eq!(uuid(&q["invocation_id_src"]), Uuid::from_u128(0x2222));
     assert_eq!(q["nc"]["dn"], "DC=ours,DC=example");
     assert_eq!(q["usn_vector_from"], json!([900, 0, 899]));
     let cursors: Vec<Value> = reply

@@ -5,23 +5,25 @@
 //!
 //! A replication client binds with [`BindRequest`] (opnum 0), pages
 //! through a naming context with [`GetNcChangesRequest`] (opnum 3; each
-//! reply's `usn_vector_to` is the next request's `usn_vector_from`, until
-//! `more_data` is false), reads the objects of each [`GetNcChangesReply`]
+//! reply moves the [`ReplicationCursor`] the next request starts from,
+//! [`GetNcChangesReply::cursor_after`], until `more_data` is false), reads the objects of each [`GetNcChangesReply`]
 //! with [`GetNcChangesReply::into_replicated_objects`], saves its
 //! position as a [`ReplicationCursor`], and unbinds ([`UnbindRequest`],
 //! opnum 1). Every `decode` returns a typed [`NdrError`](crate::ndr::NdrError).
 //!
 //! ```
 //! use hashsync_drs::drsuapi::{
-//!     DrsHandle, DsName, GetNcChangesRequest, ReplicationCursor, ReplicationFlags, UsnVector,
+//!     DrsHandle, DsName, GetNcChangesReply, GetNcChangesRequest, ReplicationCursor,
+//!     ReplicationFlags, UsnVector,
 //! };
 //! let nc = DsName::from_dn("DC=lab,DC=example");
+//! // A full replication starts from the empty cursor.
+//! let cursor = ReplicationCursor::default();
 //! let request = GetNcChangesRequest::password_sync(
 //!     DrsHandle::default(),
 //!     uuid::Uuid::from_u128(1),
 //!     nc,
-//!     UsnVector::default(),
-//!     None,
+//!     &cursor,
 //!     1000,
 //!     10 << 20,
 //! );
@@ -29,8 +31,13 @@
 //! let stub = request.encode();
 //! assert_eq!(GetNcChangesRequest::decode(&stub)?, request);
 //!
-//! let cursor = ReplicationCursor::new(UsnVector::new(4107, 0, 4107), None);
-//! assert_eq!(ReplicationCursor::from_bytes(&cursor.to_bytes()).unwrap(), cursor);
+//! // After a reply, the cursor moves to its invocation id and usnvecTo.
+//! let mut reply = GetNcChangesReply::default();
+//! reply.invocation_id_src = uuid::Uuid::from_u128(2);
+//! reply.usn_vector_to = UsnVector::new(4107, 0, 4107);
+//! let next = reply.cursor_after(&cursor);
+//! assert_eq!(next.usn_vector, UsnVector::new(4107, 0, 4107));
+//! assert_eq!(ReplicationCursor::from_bytes(&next.to_bytes()).unwrap(), next);
 //! # Ok::<(), hashsync_drs::ndr::NdrError>(())
 //! ```
 
