@@ -18,3 +18,9 @@ for v in vectors["vectors"]:
         (root / "corpus/legacy" / v["id"]).write_bytes(record(0x0009005A, nt) + record(0x0009007D, sc))
     elif v["kind"] == "keytab":
         (root / "corpus/keytab" / v["id"]).write_bytes(bytes.fromhex(v["expected"]["keytab_hex"]))
+
+# hashsync-drs: the impacket-serialised DRSUAPI stubs.
+drs = json.loads((root.parent / "hashsync-drs/tests/data/drsuapi_impacket.json").read_text())
+(root / "corpus/drsuapi_reply").mkdir(parents=True, exist_ok=True)
+for name in ("getncchanges_reply_v6", "bind_reply", "bind_reply_short"):
+    (root / "corpus/drsuapi_reply" / name).write_bytes(bytes.fromhex(drs[name]["stub"]))

@@ -173,3 +173,21 @@ fn a_long_object_list_does_not_recurse() {
     let decoded = GetNcChangesReply::decode(&stub).unwrap();
     assert_eq!(decoded.objects.len(), 200_000);
 }
+
+#[test]
+fn an_error_reply_in_version_1_still_gives_its_return_code() {
+    // MS-DRSR 4.1.10.5: on a refusal the server sets version 1 and a zeroed
+    // DRS_MSG_GETCHGREPLY_V1 (two GUIDs, null pNC, padding, two USN
+    // vectors, null vector, empty prefix table, four zero fields, null
+    // pObjects, fMoreData), then the return value: 8453, access denied.
+    let mut stub = [1u32.to_le_bytes(), 1u32.to_le_bytes()].concat();
+    stub.extend_from_slice(&[0; 32 + 4 + 4 + 48 + 4 + 8 + 20]);
+    stub.extend_from_slice(&8453u32.to_le_bytes());
+    assert_eq!(stub.len(), 132);
+    assert_eq!(GetNcChangesReply::peek_return_code(&stub), Some(8453));
+    assert!(matches!(
+        GetNcChangesReply::decode(&stub),
+        Err(NdrError::UnsupportedVersion { version: 1, .. })
+    ));
+    assert_eq!(GetNcChangesReply::peek_return_code(&[1, 2, 3]), None);
+}

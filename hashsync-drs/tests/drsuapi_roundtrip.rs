@@ -144,8 +144,9 @@ prop_compose! {
         sets in (option::of(attribute_set()), option::of(attribute_set())),
         table in prefix_table(),
     ) -> GetNcChangesRequest {
-        let mut r = GetNcChangesRequest::password_sync(DrsHandle(handle), ids.0, nc, from, utd, 0, 0);
-        r.invocation_id_src = ids.1;
+        let cursor = ReplicationCursor::new(ids.1, from, utd);
+        let mut r = GetNcChangesRequest::password_sync(DrsHandle(handle), ids.0, nc, &cursor, 0, 0);
+        assert_eq!(r.invocation_id_src, ids.1);
         r.flags = ReplicationFlags(numbers.0);
         (r.max_objects, r.max_bytes, r.extended_op, r.fsmo_info) = (numbers.1, numbers.2, numbers.3, numbers.4);
         (r.partial_attr_set, r.partial_attr_set_ex) = sets;
@@ -195,8 +196,8 @@ proptest! {
     }
 
     #[test]
-    fn cursor_round_trips(usn in usn(), utd in option::of(up_to_date(true))) {
-        let cursor = ReplicationCursor::new(usn, utd);
+    fn cursor_round_trips(id in guid(), usn in usn(), utd in option::of(up_to_date(true))) {
+        let cursor = ReplicationCursor::new(id, usn, utd);
         let bytes = cursor.to_bytes();
         prop_assert_eq!(ReplicationCursor::from_bytes(&bytes).unwrap(), cursor);
         for len in 0..bytes.len() {
@@ -237,13 +238,39 @@ fn cursor_format_is_refused_when_foreign() {
         ReplicationCursor::from_bytes(&bytes),
         Err(CursorError::Malformed(_))
     ));
-    // Hand-written: magic, version 1, no vector, USNs 1, 0, 2.
+    // Hand-written: magic, version 1, no vector, the invocation id, USNs
+    // 1, 0, 2.
     let expected = hex::decode(
-        "48534452534301 00 0100000000000000 0000000000000000 0200000000000000".replace(' ', ""),
+        "48534452534301 00 00112233445566778899aabbccddeeff
+         0100000000000000 0000000000000000 0200000000000000"
+            .replace([' ', '\n'], ""),
     )
     .unwrap();
+    let id = Uuid::from_u128(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff);
     assert_eq!(
-        ReplicationCursor::new(UsnVector::new(1, 0, 2), None).to_bytes(),
+        ReplicationCursor::new(id, UsnVector::new(1, 0, 2), None).to_bytes(),
         expected
     );
+}
+
+#[test]
+fn the_cursor_after_a_page_keeps_the_last_vector() {
+    let mut reply = GetNcChangesReply::default();
+    reply.invocation_id_src = Uuid::from_u128(7);
+    reply.usn_vector_to = UsnVector::new(10, 0, 9);
+    let vector = UpToDateVector::new(vec![UpToDateCursor::new(Uuid::from_u128(1), 9, 0)]);
+    let start = ReplicationCursor::new(Uuid::nil(), UsnVector::default(), Some(vector.clone()));
+    // An intermediate page: no vector in the reply, the previous one stays;
+    // the invocation id and USN vector are the reply's.
+    let after = reply.cursor_after(&start);
+    assert_eq!(
+        after,
+        ReplicationCursor::new(Uuid::from_u128(7), UsnVector::new(10, 0, 9), Some(vector))
+    );
+    assert!(!after.is_empty());
+    assert!(ReplicationCursor::default().is_empty());
+    // The last page: its vector replaces it.
+    let newer = UpToDateVector::new(vec![UpToDateCursor::new(Uuid::from_u128(1), 20, 5)]);
+    reply.up_to_date_src = Some(newer.clone());
+    assert_eq!(reply.cursor_after(&start).up_to_date, Some(newer));
 }

@@ -211,3 +211,17 @@ fn prefix_mapping_of_large_arcs() {
     assert_eq!(set.attributes[0].0 & 0xFFFF, 0x8000 | (20000 % 16384));
     assert_eq!(table.oid(set.attributes[0]).unwrap(), oid);
 }
+
+#[test]
+fn a_sid_too_long_for_nt4sid_is_written_as_absent() {
+    let long = Sid::from_bytes(&[&[1u8, 6, 0, 0, 0, 0, 0, 5][..], &[0; 24]].concat()).unwrap();
+    let mut name = DsName::from_dn("");
+    name.sid = Some(long);
+    let mut w = NdrWriter::new();
+    write_value(&mut w, &name);
+    let bytes = w.into_bytes();
+    // SidLen (after the max count and structLen) is 0.
+    assert_eq!(bytes[8..12], [0, 0, 0, 0]);
+    let mut r = NdrReader::new(&bytes);
+    assert_eq!(read_value::<DsName>(&mut r).unwrap().sid, None);
+}

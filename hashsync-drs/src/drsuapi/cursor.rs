@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::{UpToDateCursor, UpToDateVector, UsnVector};
+use super::{GetNcChangesReply, UpToDateCursor, UpToDateVector, UsnVector};
 
 /// The first bytes of a saved cursor.
 const MAGIC: &[u8; 6] = b"HSDRSC";
@@ -30,9 +30,12 @@ pub enum CursorError {
     Malformed(usize),
 }
 
-/// Where a replication stands: the `usnvecTo` of the last reply applied
-/// and the server's up-to-dateness vector (`pUpToDateVecSrc`, once a
-/// cycle has finished). Empty means a full replication.
+/// Where a replication stands: the server's invocation id and the
+/// `usnvecTo` of the last reply applied (a server continues a cycle only
+/// when both come back as `uuidInvocIdSrc` and `usnvecFrom`; either zero
+/// starts a new one, MS-DRSR 4.1.10.7), and the server's up-to-dateness
+/// vector (`pUpToDateVecSrc`, once a cycle has finished). Empty means a
+/// full replication.
 ///
 /// Saved as bytes in this crate's own format, version 1 (all integers
 /// little-endian):
@@ -42,6 +45,7 @@ pub enum CursorError {
 /// | 6 | `HSDRSC` |
 /// | 1 | format version, 1 |
 /// | 1 | flags: bit 0 set when an up-to-dateness vector follows |
+/// | 16 | the server's invocation id (RFC 4122 order) |
 /// | 8 × 3 | `usnHighObjUpdate`, `usnReserved`, `usnHighPropUpdate` |
 /// | 4 | cursor count *n* (only with flag bit 0) |
 /// | 32 × *n* | per cursor: `uuidDsa` (16 bytes, RFC 4122 order), `usnHighPropUpdate`, `timeLastSyncSuccess` |
@@ -50,6 +54,9 @@ pub enum CursorError {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct ReplicationCursor {
+    /// The next request's `uuidInvocIdSrc`: the server's invocation id
+    /// (`uuidInvocIdSrc` of its last reply).
+    pub invocation_id: Uuid,
     /// The next request's `usnvecFrom`.
     pub usn_vector: UsnVector,
     /// The next request's `pUpToDateVecDest`.
@@ -58,11 +65,21 @@ pub struct ReplicationCursor {
 
 impl ReplicationCursor {
     /// A cursor at this position.
-    pub fn new(usn_vector: UsnVector, up_to_date: Option<UpToDateVector>) -> Self {
+    pub fn new(
+        invocation_id: Uuid,
+        usn_vector: UsnVector,
+        up_to_date: Option<UpToDateVector>,
+    ) -> Self {
         Self {
+            invocation_id,
             usn_vector,
             up_to_date,
         }
+    }
+
+    /// Whether this is the start of a full replication (nothing saved).
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
     }
 
     /// The saved form.
@@ -71,6 +88,7 @@ impl ReplicationCursor {
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
         out.push(u8::from(self.up_to_date.is_some()));
+        out.extend_from_slice(self.invocation_id.as_bytes());
         for v in [
             self.usn_vector.high_obj_update,
             self.usn_vector.reserved,
@@ -105,6 +123,7 @@ impl ReplicationCursor {
         if flags > 1 {
             return Err(CursorError::Malformed(flags_at));
         }
+        let invocation_id = Uuid::from_bytes(input.array()?);
         let usn_vector = UsnVector::new(input.i64()?, input.i64()?, input.i64()?);
         let up_to_date = if flags == 1 {
             let count = u32::from_le_bytes(input.array()?) as usize;
@@ -124,9 +143,26 @@ impl ReplicationCursor {
             return Err(CursorError::Malformed(input.at));
         }
         Ok(Self {
+            invocation_id,
             usn_vector,
             up_to_date,
         })
+    }
+}
+
+impl GetNcChangesReply {
+    /// Where the replication stands after this reply: its
+    /// `uuidInvocIdSrc` and `usnvecTo`, and its up-to-dateness vector if it
+    /// sent one (the last page of a cycle does), else `previous`'s.
+    pub fn cursor_after(&self, previous: &ReplicationCursor) -> ReplicationCursor {
+        ReplicationCursor {
+            invocation_id: self.invocation_id_src,
+            usn_vector: self.usn_vector_to,
+            up_to_date: self
+                .up_to_date_src
+                .clone()
+                .or_else(|| previous.up_to_date.clone()),
+        }
     }
 }
 

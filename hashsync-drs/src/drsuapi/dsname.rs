@@ -25,7 +25,9 @@ const FIXED_SIZE: u32 = 4 + 4 + 16 + NT4SID_SIZE as u32 + 4;
 pub struct DsName {
     /// `Guid`: the objectGUID, or the null GUID.
     pub guid: Uuid,
-    /// `Sid` (its first `SidLen` bytes), if `SidLen` is not 0.
+    /// `Sid` (its first `SidLen` bytes), if `SidLen` is not 0. At most
+    /// 28 bytes (five sub-authorities) fit; a longer one is written as no
+    /// SID.
     pub sid: Option<Sid>,
     /// `StringName`, without its NUL: the DN, or empty.
     pub dn: String,
@@ -60,7 +62,14 @@ impl NdrType for DsName {
         let max_count = len_u32(units.len());
         w.conformance(max_count);
         w.u32(FIXED_SIZE.saturating_add(max_count.saturating_mul(2)));
-        let sid = self.sid.as_ref().map_or(&[][..], Sid::as_bytes);
+        // NT4SID holds 28 bytes (five sub-authorities); a longer SID cannot
+        // be carried in a DSNAME and is written as absent.
+        let sid = self
+            .sid
+            .as_ref()
+            .map(Sid::as_bytes)
+            .filter(|sid| sid.len() <= NT4SID_SIZE)
+            .unwrap_or_default();
         w.u32(len_u32(sid.len()));
         w.guid(&self.guid);
         let mut buffer = [0u8; NT4SID_SIZE];

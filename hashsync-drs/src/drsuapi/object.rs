@@ -66,12 +66,10 @@ impl ReplicatedObject {
                 Err(_) => object.unmapped.push(attribute),
             }
         }
-        if object.guid.is_nil() {
-            if let Some(bytes) = object.value(&OBJECT_GUID) {
-                if let Ok(bytes) = <[u8; 16]>::try_from(bytes) {
-                    object.guid = Uuid::from_bytes_le(bytes);
-                }
-            }
+        if object.guid.is_nil()
+            && let Some(Ok(bytes)) = object.value(&OBJECT_GUID).map(<[u8; 16]>::try_from)
+        {
+            object.guid = Uuid::from_bytes_le(bytes);
         }
         if object.sid.is_none() {
             object.sid = object.value(&OBJECT_SID).and_then(Sid::from_bytes);

@@ -140,7 +140,7 @@ impl PrefixTable {
     pub fn attrtyp(&self, oid: &ObjectIdentifier) -> Option<AttrTyp> {
         let (prefix, low) = split(oid)?;
         let entry = self.entries.iter().find(|e| e.prefix == prefix)?;
-        (entry.index < 0x8000).then(|| AttrTyp((entry.index << 16) | low))
+        (entry.index < 0x8000).then_some(AttrTyp((entry.index << 16) | low))
     }
 
     /// The OID of `attrtyp` in this table (MS-DRSR 5.16.4

@@ -64,8 +64,11 @@ pub struct GetNcChangesReply {
 
 impl GetNcChangesReply {
     /// The return value of a reply stub, whatever its version: the last
-    /// four bytes. Check it before [`GetNcChangesReply::decode`] when the
-    /// version may be one this crate does not read (an error reply).
+    /// four bytes. Read it before [`GetNcChangesReply::decode`]: a server
+    /// that refuses the call (missing replication rights give 8453,
+    /// `ERROR_DS_DRA_ACCESS_DENIED`) answers with version 1 and a zeroed
+    /// message (MS-DRSR 4.1.10.5), which `decode` refuses as
+    /// [`NdrError::UnsupportedVersion`].
     pub fn peek_return_code(stub: &[u8]) -> Option<u32> {
         let tail = stub
             .len()

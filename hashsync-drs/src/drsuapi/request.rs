@@ -6,7 +6,10 @@ use core::ops::BitOr;
 use uuid::Uuid;
 
 use super::vectors::UpToDateV1;
-use super::{DrsHandle, DsName, PartialAttributeSet, PrefixTable, UpToDateVector, UsnVector};
+use super::{
+    DrsHandle, DsName, PartialAttributeSet, PrefixTable, ReplicationCursor, UpToDateVector,
+    UsnVector,
+};
 use crate::ndr::{
     NdrError, NdrReader, NdrType, NdrWriter, read_pointee, read_value, write_pointee,
 };
@@ -86,8 +89,8 @@ pub struct GetNcChangesRequest {
     /// `uuidDsaObjDest`: the client's DSA GUID (the `puuidClientDsa` of
     /// the bind).
     pub dsa_obj_dest: Uuid,
-    /// `uuidInvocIdSrc`: the server's invocation id as the client knows
-    /// it (null on a first replication).
+    /// `uuidInvocIdSrc`: the server's invocation id from its last reply
+    /// (null starts a new cycle, MS-DRSR 4.1.10.7).
     pub invocation_id_src: Uuid,
     /// `pNC`: the naming context to replicate.
     pub naming_context: DsName,
@@ -106,7 +109,9 @@ pub struct GetNcChangesRequest {
     pub extended_op: u32,
     /// `liFsmoInfo`.
     pub fsmo_info: u64,
-    /// `pPartialAttrSet`.
+    /// `pPartialAttrSet`: the attributes to replicate (MS-DRSR: null for
+    /// a full replica; secretsdump sends one with `DRS_WRIT_REP`). `None`
+    /// asks for every attribute.
     pub partial_attr_set: Option<PartialAttributeSet>,
     /// `pPartialAttrSetEx1`.
     pub partial_attr_set_ex: Option<PartialAttributeSet>,
@@ -121,29 +126,30 @@ impl GetNcChangesRequest {
     /// `dwInVersion`.
     pub const VERSION: u32 = 8;
 
-    /// A page of the replication of `naming_context` from the position
-    /// `usn_vector_from`/`up_to_date_dest`, asking for
-    /// [`PartialAttributeSet::password_sync`]: full
-    /// ([`ReplicationFlags::FULL_REPLICATION`]) when `usn_vector_from` is
-    /// zero and there is no vector, else incremental.
+    /// The next page of the replication of `naming_context` from
+    /// `cursor` (its invocation id, USN vector and up-to-dateness vector
+    /// become `uuidInvocIdSrc`, `usnvecFrom` and `pUpToDateVecDest`),
+    /// asking for [`PartialAttributeSet::password_sync`]: a full
+    /// replication ([`ReplicationFlags::FULL_REPLICATION`]) from an empty
+    /// cursor, else incremental. After each reply, the next cursor is
+    /// [`GetNcChangesReply::cursor_after`](super::GetNcChangesReply::cursor_after).
     pub fn password_sync(
         handle: DrsHandle,
         dsa_obj_dest: Uuid,
         naming_context: DsName,
-        usn_vector_from: UsnVector,
-        up_to_date_dest: Option<UpToDateVector>,
+        cursor: &ReplicationCursor,
         max_objects: u32,
         max_bytes: u32,
     ) -> Self {
         let (prefix_table_dest, set) = PartialAttributeSet::password_sync();
-        let full = usn_vector_from == UsnVector::default() && up_to_date_dest.is_none();
+        let full = cursor.up_to_date.is_none();
         Self {
             handle,
             dsa_obj_dest,
-            invocation_id_src: Uuid::nil(),
+            invocation_id_src: cursor.invocation_id,
             naming_context,
-            usn_vector_from,
-            up_to_date_dest,
+            usn_vector_from: cursor.usn_vector,
+            up_to_date_dest: cursor.up_to_date.clone(),
             flags: if full {
                 ReplicationFlags::FULL_REPLICATION
             } else {
