@@ -203,20 +203,36 @@ fn incremental(ldapi: &str, after_full: Cursor) {
         .unwrap();
     let mut drs = drs_source();
     let (changed, cursors) = replicate(&mut drs, Some(&after_full));
-    assert_eq!(changed.keys().collect::<Vec<_>>(), ["drs05"], "only what changed");
+    assert_eq!(
+        changed.keys().collect::<Vec<_>>(),
+        ["drs05"],
+        "only what changed"
+    );
     let now = ldap_account(ldapi, "drs05");
     assert_eq!(stored(&changed["drs05"]), stored(&now), "the new hashes");
-    assert_eq!(changed["drs05"].sam_account_name, "drs05", "read whole: the name too");
-    assert_ne!(stored(&now).0, hashsync::nt_hash(&Password::new("Drs-Passw0rd-5")).to_hex().to_string());
+    assert_eq!(
+        changed["drs05"].sam_account_name, "drs05",
+        "read whole: the name too"
+    );
+    assert_ne!(
+        stored(&now).0,
+        hashsync::nt_hash(&Password::new("Drs-Passw0rd-5"))
+            .to_hex()
+            .to_string()
+    );
     let after_password = cursors.last().unwrap().clone();
 
     // pwdLastSet alone (must change at next logon): no secret in the
     // change, the account still comes whole, with its hashes.
-    dc.accounts(json!([{"op": "expire", "name": "drs07"}])).unwrap();
+    dc.accounts(json!([{"op": "expire", "name": "drs07"}]))
+        .unwrap();
     let (changed, cursors) = replicate(&mut drs, Some(&after_password));
     assert_eq!(changed.keys().collect::<Vec<_>>(), ["drs07"]);
     assert_eq!(changed["drs07"].pwd_last_set, 0);
-    assert_eq!(stored(&changed["drs07"]), stored(&ldap_account(ldapi, "drs07")));
+    assert_eq!(
+        stored(&changed["drs07"]),
+        stored(&ldap_account(ldapi, "drs07"))
+    );
     let after_expiry = cursors.last().unwrap().clone();
     drs.close();
 
@@ -224,7 +240,10 @@ fn incremental(ldapi: &str, after_full: Cursor) {
     let mut restarted = drs_source();
     let (changed, cursors) = replicate(&mut restarted, Some(&after_expiry));
     assert!(changed.is_empty(), "{:?}", changed.keys());
-    assert!(!cursors.is_empty(), "a checkpoint even when nothing changed");
+    assert!(
+        !cursors.is_empty(),
+        "a checkpoint even when nothing changed"
+    );
     eprintln!("incremental: {:?}", restarted.timings());
 }
 
@@ -239,11 +258,24 @@ fn rights() {
         }
     };
     for (account, password, right) in [
-        (r"ONPREM\norights", "No-Rights-Passw0rd", hashsync_drs::GET_CHANGES),
-        (r"ONPREM\halfrights", "Half-Rights-Passw0rd", hashsync_drs::GET_CHANGES_ALL),
+        (
+            r"ONPREM\norights",
+            "No-Rights-Passw0rd",
+            hashsync_drs::GET_CHANGES,
+        ),
+        (
+            r"ONPREM\halfrights",
+            "Half-Rights-Passw0rd",
+            hashsync_drs::GET_CHANGES_ALL,
+        ),
     ] {
         match refused(account, password) {
-            DrsSourceError::MissingReplicationRight { right: missing, account: who, naming_context, .. } => {
+            DrsSourceError::MissingReplicationRight {
+                right: missing,
+                account: who,
+                naming_context,
+                ..
+            } => {
                 assert_eq!(missing, right, "{account}");
                 assert_eq!(who, account);
                 assert_eq!(naming_context.to_lowercase(), "dc=onprem,dc=contoso,dc=com");
@@ -252,12 +284,20 @@ fn rights() {
         }
     }
     // With both rights, an ordinary account replicates.
-    let (accounts, _) = replicate(&mut drs_source_as(r"ONPREM\svcsync", "Svc-Sync-Passw0rd"), None);
+    let (accounts, _) = replicate(
+        &mut drs_source_as(r"ONPREM\svcsync", "Svc-Sync-Passw0rd"),
+        None,
+    );
     assert!(accounts.contains_key("drs00"));
     // A wrong password: refused as authentication, the password in no message.
     let mut wrong = drs_source_as(r"ONPREM\Administrator", "Not-The-Passw0rd");
     match wrong.partitions() {
-        Err(error @ DrsSourceError::Rpc { source: RpcError::AuthenticationRejected { .. }, .. }) => {
+        Err(
+            error @ DrsSourceError::Rpc {
+                source: RpcError::AuthenticationRejected { .. },
+                ..
+            },
+        ) => {
             assert!(!format!("{error:?}{error}").contains("Not-The-Passw0rd"));
         }
         other => panic!("wrong password: {other:?}"),

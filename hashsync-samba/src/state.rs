@@ -185,11 +185,17 @@ impl CursorStore for FileCursorStore {
     type Error = StateError;
 
     fn load(&mut self, connector: &str, partition: &str) -> Result<Option<Cursor>, StateError> {
-        let Some(hex) = self.cursors.get(connector).and_then(|p| p.get(partition)) else {
+        let Some(saved) = self.cursors.get(connector).and_then(|p| p.get(partition)) else {
             return Ok(None);
         };
+        // A cursor saved inside a full sync is marked, so that a restart
+        // resumes it as the same full sync.
+        let (full_sync, hex) = match saved.strip_prefix(FULL_SYNC_MARK) {
+            Some(hex) => (true, hex),
+            None => (false, saved.as_str()),
+        };
         decode_hex(hex)
-            .map(|bytes| Some(Cursor::new(bytes)))
+            .map(|bytes| Some(Cursor::new(bytes).with_full_sync(full_sync)))
             .ok_or_else(|| StateError::Corrupt {
                 path: self.path.clone(),
                 reason: format!("cursor of {connector}/{partition} is not hex"),
@@ -205,7 +211,14 @@ impl CursorStore for FileCursorStore {
         self.cursors
             .entry(connector.to_owned())
             .or_default()
-            .insert(partition.to_owned(), encode_hex(cursor.as_bytes()));
+            .insert(
+                partition.to_owned(),
+                if cursor.in_full_sync() {
+                    format!("{FULL_SYNC_MARK}{}", encode_hex(cursor.as_bytes()))
+                } else {
+                    encode_hex(cursor.as_bytes())
+                },
+            );
         self.persist()
     }
 
@@ -216,6 +229,9 @@ impl CursorStore for FileCursorStore {
         Ok(())
     }
 }
+
+/// Before the hex of a cursor saved inside a full sync.
+const FULL_SYNC_MARK: &str = "full:";
 
 fn encode_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -284,6 +300,21 @@ mod tests {
             std::env::temp_dir().join(format!("hashsync-samba-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[test]
+    fn a_cursor_inside_a_full_sync_stays_marked_across_a_reopen() {
+        let dir = scratch("full-sync-mark");
+        let mut store = FileCursorStore::open(&dir).unwrap();
+        let inside = Cursor::new(vec![1, 2]).with_full_sync(true);
+        store.save("a", "p", &inside).unwrap();
+        store.save("a", "q", &Cursor::new(vec![3])).unwrap();
+        let mut again = FileCursorStore::open(&dir).unwrap();
+        let loaded = again.load("a", "p").unwrap().unwrap();
+        assert!(loaded.in_full_sync());
+        assert_eq!(loaded, inside);
+        assert!(!again.load("a", "q").unwrap().unwrap().in_full_sync());
+        fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -18,6 +18,8 @@ mod lab;
 mod population;
 #[path = "lab/runner.rs"]
 mod runner;
+#[path = "lab/tcp_cut.rs"]
+mod tcp_cut;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -37,8 +39,7 @@ use hashsync_samba::{
 use lab::{Lab, check_tools};
 use population::{Account, accounts, create_ops};
 use runner::{
-    Watchdog, assert_logs_in, assert_refused, command, example, run_watching, run_watching_with,
-    sync, sync_from,
+    Watchdog, assert_logs_in, assert_refused, command, example, run_watching, sync, sync_from,
 };
 use serde_json::{Value, json};
 
@@ -169,8 +170,8 @@ fn run_lab(read: SourceRead) {
             crashes_mid_full_sync_converge,
         ),
         (
-            "replicating_dc_stopped_mid_full_sync",
-            replicating_dc_stopped_mid_full_sync,
+            "replication_dropped_mid_reply",
+            replication_dropped_mid_reply,
         ),
         ("samba_sync_sealed", samba_sync_sealed),
     ];
@@ -180,10 +181,16 @@ fn run_lab(read: SourceRead) {
     };
     for (name, scenario) in scenarios {
         scenario(&mut lab, &tool, &people);
-        eprintln!("{read:?}: scenario {name} done after {:.1?}", started.elapsed());
+        eprintln!(
+            "{read:?}: scenario {name} done after {:.1?}",
+            started.elapsed()
+        );
     }
     drop(lab);
-    eprintln!("real-server test ({read:?}): {:.1?} in all", started.elapsed());
+    eprintln!(
+        "real-server test ({read:?}): {:.1?} in all",
+        started.elapsed()
+    );
 }
 
 fn full_sync_then_logins(lab: &mut Lab, tool: &Tool, people: &People) {
@@ -426,13 +433,21 @@ fn source_dc_stopped_mid_cycle(lab: &mut Lab, tool: &Tool, people: &People) {
     assert_logs_in(lab, "bulk030", "Midway-30-Passw0rd");
 }
 
-fn replicating_dc_stopped_mid_full_sync(lab: &mut Lab, tool: &Tool, people: &People) {
+fn replication_dropped_mid_reply(lab: &mut Lab, tool: &Tool, people: &People) {
     let (bin, state) = (&tool.bin, &tool.state);
     let in_scope = &people.in_scope;
-    // The source DC goes away in the middle of a full sync read by
-    // replication, once the first batch is written: the run ends with the
-    // RPC error (exit 1), and the next cycle, the DC back, resumes the
-    // same full sync from the last committed page and loses nothing.
+    // The replication connection drops in the middle of a reply, late in
+    // a full sync (a relay cuts the second-to-last GetNCChanges reply in
+    // half, so the first batch has been written by then): the run ends
+    // with the RPC error (exit 1), and the next cycle resumes the same
+    // full sync from the last committed page and loses nothing.
+    let relayed = format!("drs://{}", tcp_cut::RELAY_IP);
+    let counting = tcp_cut::TcpCut::start(lab, 0);
+    let run = sync_from(bin, &relayed, lab, state, &["--force-full-sync"], 8);
+    assert_eq!(run.code, Some(0), "through the relay, uncut");
+    let replies = counting.responses();
+    drop(counting);
+    assert!(replies > 10, "{replies} replies");
     lab.accounts(
         &lab.source,
         json!([
@@ -440,20 +455,19 @@ fn replicating_dc_stopped_mid_full_sync(lab: &mut Lab, tool: &Tool, people: &Peo
         ]),
     )
     .unwrap();
-    let mut stopped = false;
-    let (code, summary) = run_watching_with(bin, lab, state, &["--force-full-sync"], 8, |lab, line| {
-        if line.contains("batch 0: 50 written") && !stopped {
-            lab.source.stop();
-            stopped = true;
-        }
-    });
-    assert!(stopped, "the first batch was written before the DC stopped");
-    assert_eq!(code, Some(1), "a source error is exit 1");
-    assert!(summary.is_none());
-    let namespace = lab.namespace.clone();
-    lab.source.start(&namespace).expect("source back");
+    let cutting = tcp_cut::TcpCut::start(lab, replies - 2);
+    let run = sync_from(bin, &relayed, lab, state, &["--force-full-sync"], 8);
+    drop(cutting);
+    assert_eq!(run.code, Some(1), "a source error is exit 1");
+    let message = run.stderr.lines().last().unwrap_or("");
+    assert!(message.contains(tcp_cut::RELAY_IP), "{message}");
+    assert!(message.contains("IDL_DRSGetNCChanges"), "{message}");
+    assert!(
+        run.stderr.contains("batch 0: 50 written"),
+        "the first batch went before the connection dropped"
+    );
     let run = sync(bin, lab, state, &[], 40);
-    assert_eq!(run.code, Some(0), "the cycle after the DC is back");
+    assert_eq!(run.code, Some(0), "the next cycle");
     let summary = run.summary.expect("summary");
     assert_eq!(summary["mode"], "full", "the interrupted full sync resumes");
     assert!(
@@ -463,7 +477,7 @@ fn replicating_dc_stopped_mid_full_sync(lab: &mut Lab, tool: &Tool, people: &Peo
     assert_eq!(summary["failed"], 0);
     assert_logs_in(lab, "bulk060", "Dropped-60-Passw0rd");
     assert!(
-        run.stderr.contains("replication: ") && run.stderr.contains("GetNCChanges call(s)"),
+        run.stderr.contains("GetNCChanges call(s)"),
         "{}",
         run.stderr
     );

@@ -25,6 +25,8 @@ fn help_exits_zero_and_names_every_flag() {
     let text = String::from_utf8_lossy(&output.stdout);
     for flag in [
         "--source",
+        "--source-credentials",
+        "drs://",
         "--target",
         "--state",
         "--force-full-sync",
@@ -57,12 +59,68 @@ fn bad_flags_exit_two_with_one_line() {
         with(&["--crash-after-batches", "many"]),
         with(&["--managed-domain-cert", "/tmp/cert.pem"]),
         with(&["--managed-domain-key", "/tmp/key.pem"]),
+        // A replication source needs its credentials; LDAP takes none.
+        vec![
+            "--source",
+            "drs://127.0.0.1",
+            "--target",
+            "ldapi://y",
+            "--state",
+            "/tmp/x",
+        ],
+        with(&["--source-credentials", "/tmp/credentials"]),
     ] {
         let output = run(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn a_credentials_file_others_can_read_is_refused_before_any_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("samba-sync-cli-creds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let credentials = dir.join("credentials");
+    std::fs::write(&credentials, "ONPREM\\svc\nSecret-Passw0rd\n").unwrap();
+    std::fs::set_permissions(&credentials, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let state = dir.join("state");
+    let output = run(&[
+        "--source",
+        // Nothing listens here: the refusal must come first.
+        "drs://127.0.0.1:9",
+        "--source-credentials",
+        credentials.to_str().unwrap(),
+        "--target",
+        "ldapi://y",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--source-credentials"), "{stderr}");
+    assert!(stderr.contains("644"), "names the mode: {stderr}");
+    assert!(!stderr.contains("Secret-Passw0rd"));
+    // At 0600 it is read, and the unreachable DC is the error (exit 1).
+    std::fs::set_permissions(&credentials, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let output = run(&[
+        "--source",
+        "drs://127.0.0.1:9",
+        "--source-credentials",
+        credentials.to_str().unwrap(),
+        "--target",
+        "ldapi://y",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("127.0.0.1:9"), "{stderr}");
+    assert!(!stderr.contains("Secret-Passw0rd"));
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

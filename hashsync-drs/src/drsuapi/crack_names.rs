@@ -285,7 +285,7 @@ mod tests {
         word(&mut b, 0x0002_000c); // pName
         let string = |b: &mut Vec<u8>, s: &str| {
             let units: Vec<u16> = s.encode_utf16().chain([0]).collect();
-            while b.len() % 4 != 0 {
+            while !b.len().is_multiple_of(4) {
                 b.push(0);
             }
             for w in [units.len() as u32, 0, units.len() as u32] {
@@ -297,7 +297,7 @@ mod tests {
         };
         string(&mut b, "ad.test");
         string(&mut b, "DC=ad,DC=test");
-        while b.len() % 4 != 0 {
+        while !b.len().is_multiple_of(4) {
             b.push(0);
         }
         b.extend_from_slice(&0u32.to_le_bytes()); // return value

@@ -175,7 +175,7 @@ fn flag(object: &ReplicatedObject, oid: &const_oid::ObjectIdentifier) -> bool {
 
 /// A Unicode string attribute: UTF-16LE without a terminator.
 fn utf16(bytes: &[u8]) -> Option<String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     let units: Vec<u16> = bytes

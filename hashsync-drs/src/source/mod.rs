@@ -36,7 +36,7 @@ pub use error::{DrsSourceError, ERROR_DS_DRA_ACCESS_DENIED, GET_CHANGES, GET_CHA
 
 use crate::drsuapi::{
     DsName, GetNcChangesRequest, PartialAttributeSet, PrefixEntry, PrefixTable, ReplicatedObject,
-    ReplicationCursor, ReplicationFlags, UsnVector, schema,
+    ReplicationCursor, ReplicationFlags, schema,
 };
 use crate::rpc::ReplicationCredentials;
 use account::{Replicated, account_from_object, needs_full_read};
@@ -172,6 +172,13 @@ impl DrsSource {
         timings
     }
 
+    /// Whether `cursor` (one this source emitted) is a position inside a
+    /// full sync: the replication has not reached its last page yet.
+    pub fn is_full_sync_position(cursor: &Cursor) -> bool {
+        ReplicationCursor::from_bytes(cursor.as_bytes())
+            .is_ok_and(|position| !position.is_empty() && position.up_to_date.is_none())
+    }
+
     /// The DC, for messages.
     pub fn server(&self) -> String {
         self.endpoint.to_string()
@@ -224,9 +231,15 @@ impl DrsSource {
         partition: &Partition,
         from: ReplicationCursor,
     ) -> SourceStream<'_, DrsSourceError> {
+        // Anything but a full sync from the start may bring objects with
+        // only some of their attributes (those changed past the position).
+        let partial = !from.is_empty();
+        let resuming = partial && from.up_to_date.is_none();
         Box::new(Replication {
             naming_context: partition.dn().to_owned(),
             position: from,
+            partial,
+            resuming,
             pending: VecDeque::new(),
             done: false,
             source: self,
@@ -240,22 +253,34 @@ impl DrsSource {
         &mut self,
         naming_context: &str,
         position: &ReplicationCursor,
+        partial: bool,
+        resuming: bool,
     ) -> Result<(Vec<SourceItem>, ReplicationCursor, bool), DrsSourceError> {
-        let incremental = position.up_to_date.is_some();
-        let request = self.request(
-            DsName::from_dn(naming_context),
-            position.usn_vector,
-            position.up_to_date.clone(),
-            self.page_objects,
-            0,
-        );
+        let mut from = position.clone();
+        if resuming {
+            // A full sync resumed on a new connection: the position's
+            // usnHighObjUpdate is how far it got, but Samba (which keeps a
+            // cycle's progress per bind) starts a new cycle from
+            // usnHighPropUpdate, which stays 0 until the last page. From
+            // there for both: objects changed past that USN, those
+            // attributes changed past it (the rest is read whole below).
+            from.usn_vector.high_prop_update = from
+                .usn_vector
+                .high_prop_update
+                .max(from.usn_vector.high_obj_update);
+        }
+        let request = self.request(DsName::from_dn(naming_context), &from, self.page_objects, 0);
         let reply = self
             .session()?
             .get_nc_changes(request)
             .map_err(|e| name_nc(e, naming_context))?;
         self.timings.calls += 1;
         let started = Instant::now();
+        // The server's up-to-dateness vector comes with the last page and
+        // joins the cursor only then: sent with a page in the middle, it
+        // would make the rest of a full sync look seen already.
         let next = ReplicationCursor::new(
+            reply.invocation_id_src,
             reply.usn_vector_to,
             if reply.more_data {
                 position.up_to_date.clone()
@@ -273,7 +298,7 @@ impl DrsSource {
             // The k-th object of a page changed at a USN above the page's
             // start plus k: a position that orders the changes.
             let usn = first_usn.saturating_add(index as u64 + 1);
-            let object = if incremental && needs_full_read(&object) {
+            let object = if partial && needs_full_read(&object) {
                 match self.read_whole(naming_context, &object)? {
                     Some(whole) => whole,
                     None => continue,
@@ -306,7 +331,7 @@ impl DrsSource {
     ) -> Result<Option<ReplicatedObject>, DrsSourceError> {
         let mut name = DsName::from_guid(changed.guid);
         name.dn = changed.dn.clone();
-        let request = self.request(name, UsnVector::default(), None, 1, EXOP_REPL_OBJ);
+        let request = self.request(name, &ReplicationCursor::default(), 1, EXOP_REPL_OBJ);
         let reply = self
             .session()?
             .get_nc_changes(request)
@@ -321,8 +346,7 @@ impl DrsSource {
     fn request(
         &self,
         naming_context: DsName,
-        from: UsnVector,
-        up_to_date: Option<crate::drsuapi::UpToDateVector>,
+        from: &ReplicationCursor,
         max_objects: u32,
         extended_op: u32,
     ) -> GetNcChangesRequest {
@@ -340,7 +364,6 @@ impl DrsSource {
             self.client_dsa,
             naming_context,
             from,
-            up_to_date.clone(),
             max_objects,
             PAGE_BYTES,
         );
@@ -349,7 +372,7 @@ impl DrsSource {
         request.extended_op = extended_op;
         request.flags = if extended_op != 0 {
             ReplicationFlags::INIT_SYNC | ReplicationFlags::WRIT_REP
-        } else if up_to_date.is_none() {
+        } else if from.up_to_date.is_none() {
             // A full sync, first page or continued.
             ReplicationFlags::FULL_REPLICATION
         } else {
@@ -382,6 +405,11 @@ struct Replication<'a> {
     source: &'a mut DrsSource,
     naming_context: String,
     position: ReplicationCursor,
+    /// Objects may come with some of their attributes only.
+    partial: bool,
+    /// The next page is the first of a full sync resumed on this
+    /// connection.
+    resuming: bool,
     pending: VecDeque<SourceItem>,
     done: bool,
 }
@@ -397,7 +425,11 @@ impl Iterator for Replication<'_> {
             if self.done {
                 return None;
             }
-            match self.source.page(&self.naming_context, &self.position) {
+            let resuming = std::mem::take(&mut self.resuming);
+            match self
+                .source
+                .page(&self.naming_context, &self.position, self.partial, resuming)
+            {
                 Ok((items, next, last)) => {
                     self.pending.extend(items);
                     self.position = next;

@@ -150,8 +150,7 @@ fn parse_options() -> Result<Option<Options>, String> {
                 state = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
             }
             Long("source-credentials") => {
-                source_credentials =
-                    Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
+                source_credentials = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
             }
             Long("events") => {
                 events = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
@@ -355,7 +354,10 @@ fn run(options: &Options) -> Result<Summary, String> {
         .connector(&ad_connector)
         .map_err(|e| format!("configuration: {e}"))?
         .force_full_password_sync();
-    let full = forced || saved.as_ref().is_none_or(|c| source.is_full_sync_position(c));
+    let full = forced
+        || saved
+            .as_ref()
+            .is_none_or(|c| source.is_full_sync_position(c));
 
     let events = match &options.events {
         Some(path) => Some(BufWriter::new(

@@ -10,9 +10,10 @@ use hashsync_drs::{DrsEndpoint, DrsSource, DrsSourceError};
 use hashsync_samba::{SambaError, SambaSource, SourcePosition};
 
 /// Either source.
+#[allow(clippy::large_enum_variant)] // one per run
 pub(crate) enum Source {
     Ldap(SambaSource),
-    Drs(Box<DrsSource>),
+    Drs(DrsSource),
 }
 
 /// Either source's error, shown as it is.
@@ -41,12 +42,13 @@ impl Source {
             if let Some(objects) = number("HASHSYNC_DRS_PAGE_OBJECTS") {
                 source = source.with_page_objects(u32::try_from(objects).unwrap_or(u32::MAX));
             }
-            return Ok(Self::Drs(Box::new(source)));
+            return Ok(Self::Drs(source));
         }
         if credentials.is_some() {
             return Err("--source-credentials is for a drs:// source".into());
         }
-        let page_usns = number("HASHSYNC_SAMBA_PAGE_USNS").unwrap_or(hashsync_samba::DEFAULT_PAGE_USNS);
+        let page_usns =
+            number("HASHSYNC_SAMBA_PAGE_USNS").unwrap_or(hashsync_samba::DEFAULT_PAGE_USNS);
         Ok(Self::Ldap(SambaSource::new(url).with_page_usns(page_usns)))
     }
 
@@ -71,7 +73,7 @@ impl Source {
     pub(crate) fn is_full_sync_position(&self, saved: &Cursor) -> bool {
         match self {
             Self::Ldap(_) => SourcePosition::is_full_scan(saved),
-            Self::Drs(_) => saved.in_full_sync(),
+            Self::Drs(_) => saved.in_full_sync() || DrsSource::is_full_sync_position(saved),
         }
     }
 
@@ -101,7 +103,10 @@ impl ChangeSource for Source {
         }
     }
 
-    fn full_sync(&mut self, partition: &Partition) -> Result<SourceStream<'_, SourceError>, SourceError> {
+    fn full_sync(
+        &mut self,
+        partition: &Partition,
+    ) -> Result<SourceStream<'_, SourceError>, SourceError> {
         Ok(match self {
             Self::Ldap(source) => wrap(source.full_sync(partition)?),
             Self::Drs(source) => wrap(source.full_sync(partition)?),
@@ -120,6 +125,8 @@ impl ChangeSource for Source {
     }
 }
 
-fn wrap<'a, E: Into<SourceError> + 'a>(stream: SourceStream<'a, E>) -> SourceStream<'a, SourceError> {
+fn wrap<'a, E: Into<SourceError> + 'a>(
+    stream: SourceStream<'a, E>,
+) -> SourceStream<'a, SourceError> {
     Box::new(stream.map(|item| item.map_err(Into::into)))
 }

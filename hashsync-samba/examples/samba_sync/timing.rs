@@ -101,7 +101,8 @@ impl ChangeSource for TimedSource {
         let spent = Rc::clone(&self.spent);
         let stream = self.source.full_sync(partition);
         spent.set(spent.get() + started.elapsed());
-        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SourceError>)
+        stream
+            .map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SourceError>)
     }
 
     fn changes_since(
@@ -113,6 +114,7 @@ impl ChangeSource for TimedSource {
         let spent = Rc::clone(&self.spent);
         let stream = self.source.changes_since(partition, cursor);
         spent.set(spent.get() + started.elapsed());
-        stream.map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SourceError>)
+        stream
+            .map(|stream| Box::new(TimedStream { stream, spent }) as SourceStream<'_, SourceError>)
     }
 }

@@ -357,8 +357,12 @@ impl Lab {
             .mode(0o600)
             .open(self.replication_credentials())
             .map_err(|e| e.to_string())?;
-        writeln!(file, "{}\\Administrator\n{ADMIN_PASSWORD}", self.source.domain)
-            .map_err(|e| e.to_string())?;
+        writeln!(
+            file,
+            "{}\\Administrator\n{ADMIN_PASSWORD}",
+            self.source.domain
+        )
+        .map_err(|e| e.to_string())?;
         self.replicate = true;
         Ok(())
     }

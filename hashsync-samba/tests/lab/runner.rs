@@ -168,12 +168,23 @@ pub fn sync_from(
 }
 
 pub fn assert_logs_in(lab: &Lab, name: &str, password: &str) {
+    // A DC just restarted may need a moment before its KDC and smbd
+    // answer: a few tries, a second apart. (A wrong key never logs in,
+    // however often it is tried; assert_refused tries once.)
+    let eventually = |login: &dyn Fn() -> bool| {
+        (0..4).any(|attempt| {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            login()
+        })
+    };
     assert!(
-        lab.kinit(&lab.target, name, password),
+        eventually(&|| lab.kinit(&lab.target, name, password)),
         "kinit (AES256 only) {name} at the target"
     );
     assert!(
-        lab.ntlm(&lab.target, name, password),
+        eventually(&|| lab.ntlm(&lab.target, name, password)),
         "NTLM {name} at the target"
     );
 }
