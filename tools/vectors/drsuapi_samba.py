@@ -275,6 +275,64 @@ def ident_fields(i):
     return {"dn": i.dn, "guid": str(i.guid), "sid": sid}
 
 
+def unpack_getncchanges_out(data):
+    """The fields of an IDL_DRSGetNCChanges reply stub, read by Samba's NDR."""
+    call = drsuapi.DsGetNCChanges()
+    ndr.ndr_unpack_out(call, data)
+    c = call.out_ctr
+    objects = []
+    item = c.first_object
+    while item is not None:
+        o = item.object
+        objects.append({
+            "name": ident_fields(o.identifier), "flags": o.flags,
+            "is_nc_prefix": bool(item.is_nc_prefix),
+            "parent_guid": str(item.parent_object_guid) if item.parent_object_guid else None,
+            "meta_data": None if item.meta_data_ctr is None else [
+                [m.version, m.originating_change_time // 10_000_000, str(m.originating_invocation_id), m.originating_usn]
+                for m in item.meta_data_ctr.meta_data],
+            "attributes": [{"attrtyp": a.attid, "values": [bytes(x.blob).hex() if x.blob is not None else "" for x in (a.value_ctr.values or [])]}
+                           for a in (o.attribute_ctr.attributes or [])]})
+        item = item.next_object
+    return {
+        "level": call.out_level_out, "dsa_obj_src": str(c.source_dsa_guid),
+        "invocation_id_src": str(c.source_dsa_invocation_id),
+        "nc": ident_fields(c.naming_context),
+        "usn_vector_from": [c.old_highwatermark.tmp_highest_usn, c.old_highwatermark.reserved_usn, c.old_highwatermark.highest_usn],
+        "usn_vector_to": [c.new_highwatermark.tmp_highest_usn, c.new_highwatermark.reserved_usn, c.new_highwatermark.highest_usn],
+        "up_to_date_src": None if c.uptodateness_vector is None else [
+            [str(x.source_dsa_invocation_id), x.highest_usn, x.last_sync_success] for x in c.uptodateness_vector.cursors],
+        "prefix_table": [[m.id_prefix, bytes(m.oid.binary_oid).hex() if m.oid.binary_oid else ""] for m in (c.mapping_ctr.mappings or [])],
+        "extended_ret": c.extended_ret, "object_count": c.object_count, "more_data": bool(c.more_data),
+        "nc_size_objects": c.nc_object_count, "nc_size_values": c.nc_linked_attributes_count,
+        "objects": objects,
+        "linked_values": [{"name": ident_fields(l.identifier), "attid": l.attid,
+                           "blob": bytes(l.value.blob).hex() if l.value.blob is not None else "",
+                           "flags": l.flags, "add_time": l.originating_add_time // 10_000_000,
+                           "meta": [l.meta_data.version, l.meta_data.originating_change_time // 10_000_000,
+                                    str(l.meta_data.originating_invocation_id), l.meta_data.originating_usn]}
+                          for l in (c.linked_attributes or [])],
+        "drs_error": c.drs_error[0], "return_code": call.result[0]}
+
+
+def unpack_getncchanges_in(data):
+    """The fields of an IDL_DRSGetNCChanges request stub, read by Samba's NDR."""
+    call = drsuapi.DsGetNCChanges()
+    ndr.ndr_unpack_in(call, data)
+    r = call.in_req
+    return {
+        "level": call.in_level, "dsa_obj_dest": str(r.destination_dsa_guid),
+        "invocation_id_src": str(r.source_dsa_invocation_id), "nc": ident_fields(r.naming_context),
+        "usn_vector_from": [r.highwatermark.tmp_highest_usn, r.highwatermark.reserved_usn, r.highwatermark.highest_usn],
+        "up_to_date_dest": None if r.uptodateness_vector is None else [
+            [str(x.source_dsa_invocation_id), x.highest_usn] for x in r.uptodateness_vector.cursors],
+        "flags": r.replica_flags, "max_objects": r.max_object_count, "max_bytes": r.max_ndr_size,
+        "extended_op": r.extended_op, "fsmo_info": r.fsmo_info,
+        "partial_attr_set": None if r.partial_attribute_set is None else list(r.partial_attribute_set.attids),
+        "partial_attr_set_ex": None if r.partial_attribute_set_ex is None else list(r.partial_attribute_set_ex.attids),
+        "prefix_table": [[m.id_prefix, bytes(m.oid.binary_oid).hex()] for m in (r.mapping_ctr.mappings or [])]}
+
+
 def check():
     stubs = json.load(sys.stdin)
     out = {}
@@ -283,57 +341,9 @@ def check():
         kind = v["kind"]
         try:
             if kind == "getncchanges_out":
-                call = drsuapi.DsGetNCChanges()
-                ndr.ndr_unpack_out(call, data)
-                c = call.out_ctr
-                objects = []
-                item = c.first_object
-                while item is not None:
-                    o = item.object
-                    objects.append({
-                        "name": ident_fields(o.identifier), "flags": o.flags,
-                        "is_nc_prefix": bool(item.is_nc_prefix),
-                        "parent_guid": str(item.parent_object_guid) if item.parent_object_guid else None,
-                        "meta_data": None if item.meta_data_ctr is None else [
-                            [m.version, m.originating_change_time // 10_000_000, str(m.originating_invocation_id), m.originating_usn]
-                            for m in item.meta_data_ctr.meta_data],
-                        "attributes": [{"attrtyp": a.attid, "values": [bytes(x.blob).hex() if x.blob is not None else "" for x in (a.value_ctr.values or [])]}
-                                       for a in (o.attribute_ctr.attributes or [])]})
-                    item = item.next_object
-                out[name] = {
-                    "level": call.out_level_out, "dsa_obj_src": str(c.source_dsa_guid),
-                    "invocation_id_src": str(c.source_dsa_invocation_id),
-                    "nc": ident_fields(c.naming_context),
-                    "usn_vector_from": [c.old_highwatermark.tmp_highest_usn, c.old_highwatermark.reserved_usn, c.old_highwatermark.highest_usn],
-                    "usn_vector_to": [c.new_highwatermark.tmp_highest_usn, c.new_highwatermark.reserved_usn, c.new_highwatermark.highest_usn],
-                    "up_to_date_src": None if c.uptodateness_vector is None else [
-                        [str(x.source_dsa_invocation_id), x.highest_usn, x.last_sync_success] for x in c.uptodateness_vector.cursors],
-                    "prefix_table": [[m.id_prefix, bytes(m.oid.binary_oid).hex() if m.oid.binary_oid else ""] for m in (c.mapping_ctr.mappings or [])],
-                    "extended_ret": c.extended_ret, "object_count": c.object_count, "more_data": bool(c.more_data),
-                    "nc_size_objects": c.nc_object_count, "nc_size_values": c.nc_linked_attributes_count,
-                    "objects": objects,
-                    "linked_values": [{"name": ident_fields(l.identifier), "attid": l.attid,
-                                       "blob": bytes(l.value.blob).hex() if l.value.blob is not None else "",
-                                       "flags": l.flags, "add_time": l.originating_add_time // 10_000_000,
-                                       "meta": [l.meta_data.version, l.meta_data.originating_change_time // 10_000_000,
-                                                str(l.meta_data.originating_invocation_id), l.meta_data.originating_usn]}
-                                      for l in (c.linked_attributes or [])],
-                    "drs_error": c.drs_error[0], "return_code": call.result[0]}
+                out[name] = unpack_getncchanges_out(data)
             elif kind == "getncchanges_in":
-                call = drsuapi.DsGetNCChanges()
-                ndr.ndr_unpack_in(call, data)
-                r = call.in_req
-                out[name] = {
-                    "level": call.in_level, "dsa_obj_dest": str(r.destination_dsa_guid),
-                    "invocation_id_src": str(r.source_dsa_invocation_id), "nc": ident_fields(r.naming_context),
-                    "usn_vector_from": [r.highwatermark.tmp_highest_usn, r.highwatermark.reserved_usn, r.highwatermark.highest_usn],
-                    "up_to_date_dest": None if r.uptodateness_vector is None else [
-                        [str(x.source_dsa_invocation_id), x.highest_usn] for x in r.uptodateness_vector.cursors],
-                    "flags": r.replica_flags, "max_objects": r.max_object_count, "max_bytes": r.max_ndr_size,
-                    "extended_op": r.extended_op, "fsmo_info": r.fsmo_info,
-                    "partial_attr_set": None if r.partial_attribute_set is None else list(r.partial_attribute_set.attids),
-                    "partial_attr_set_ex": None if r.partial_attribute_set_ex is None else list(r.partial_attribute_set_ex.attids),
-                    "prefix_table": [[m.id_prefix, bytes(m.oid.binary_oid).hex()] for m in (r.mapping_ctr.mappings or [])]}
+                out[name] = unpack_getncchanges_in(data)
             elif kind == "bind_in":
                 call = drsuapi.DsBind()
                 ndr.ndr_unpack_in(call, data)

@@ -115,6 +115,8 @@ pub struct DrsSource {
     partition: Option<Partition>,
     skips: SkipLog,
     timings: ReplicationTimings,
+    /// Connections keep a transcript (test vectors only).
+    record_transcript: bool,
 }
 
 impl core::fmt::Debug for DrsSource {
@@ -143,6 +145,7 @@ impl DrsSource {
             partition: None,
             skips: SkipLog::default(),
             timings: ReplicationTimings::default(),
+            record_transcript: false,
         }
     }
 
@@ -156,6 +159,24 @@ impl DrsSource {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+
+    /// Test vectors only: every connection records its plaintext stubs
+    /// (which hold the encrypted secrets). Never for a real directory.
+    #[doc(hidden)]
+    pub fn recording_transcript(mut self) -> Self {
+        self.record_transcript = true;
+        self
+    }
+
+    /// Test vectors only: the open connection's transcript and session
+    /// key (see [`DrsSource::recording_transcript`]).
+    #[doc(hidden)]
+    pub fn recorded(
+        &self,
+    ) -> Option<(&crate::rpc::Transcript, &hashsync::formats::drs::SessionKey)> {
+        let session = self.session.as_ref()?;
+        Some((session.transcript()?, session.session_key()))
     }
 
     /// The objects left out (no password yet, a malformed value), shared.
@@ -194,11 +215,16 @@ impl DrsSource {
 
     fn session(&mut self) -> Result<&mut Session, DrsSourceError> {
         if self.session.is_none() {
+            let config = crate::rpc::AssociationConfig {
+                record_transcript: self.record_transcript,
+                ..Default::default()
+            };
             let session = Session::open(
                 &self.endpoint,
                 &self.credentials,
                 self.client_dsa,
                 self.timeout,
+                config,
             )?;
             self.session = Some(session);
         }

@@ -13,7 +13,7 @@ use crate::drsuapi::{
     DrsHandle, GetNcChangesReply, GetNcChangesRequest, NameFormat, PartialAttributeSet,
     UnbindRequest, schema,
 };
-use crate::rpc::{ReplicationCredentials, RpcClient};
+use crate::rpc::{AssociationConfig, ReplicationCredentials, RpcClient, Transcript};
 
 /// A bound session and the time its calls took.
 pub(super) struct Session {
@@ -33,6 +33,7 @@ impl Session {
         credentials: &ReplicationCredentials,
         client_dsa: Uuid,
         timeout: Duration,
+        config: AssociationConfig,
     ) -> Result<Self, DrsSourceError> {
         let server = endpoint.to_string();
         let started = Instant::now();
@@ -44,8 +45,14 @@ impl Session {
                 source,
             }
         };
-        let mut client = RpcClient::connect(endpoint.host(), endpoint.port(), credentials, timeout)
-            .map_err(rpc("connecting to DRSUAPI"))?;
+        let mut client = RpcClient::connect_with(
+            endpoint.host(),
+            endpoint.port(),
+            credentials,
+            timeout,
+            config,
+        )
+        .map_err(rpc("connecting to DRSUAPI"))?;
         let request = BindRequest::new(client_dsa, DrsExtensions::replication_client());
         let stub = client
             .call(BindRequest::OPNUM, &request.encode())
@@ -74,6 +81,11 @@ impl Session {
     /// The connection's session key (the key of the secret attributes).
     pub(super) fn session_key(&self) -> &SessionKey {
         self.client.session_key()
+    }
+
+    /// The connection's record of its traffic, if it keeps one.
+    pub(super) fn transcript(&self) -> Option<&Transcript> {
+        self.client.transcript()
     }
 
     /// `host[:port]`, for messages.
