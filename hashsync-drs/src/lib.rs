@@ -6,7 +6,11 @@
 //! - [`ndr`]: the NDR20 transfer syntax, as much as DRSUAPI needs;
 //! - [`drsuapi`]: the DRSUAPI requests and replies (sans-I/O);
 //! - [`rpc`]: DCE/RPC connection-oriented over TCP, with NTLMSSP at
-//!   packet privacy.
+//!   packet privacy;
+//! - [`DrsSource`]: the domain as a [`hashsync::sync::ChangeSource`]:
+//!   resumable full syncs, incremental syncs from the saved USN and
+//!   up-to-dateness vectors, the secrets decrypted with the connection's
+//!   session key.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]

@@ -234,6 +234,13 @@ fn incremental(ldapi: &str, after_full: Cursor) {
         stored(&ldap_account(ldapi, "drs07"))
     );
     let after_expiry = cursors.last().unwrap().clone();
+
+    // A deletion: nothing to sync, and it blocks nothing.
+    dc.accounts(json!([{"op": "delete", "name": "drs09"}]))
+        .unwrap();
+    let (changed, cursors) = replicate(&mut drs, Some(&after_expiry));
+    assert!(changed.is_empty(), "{:?}", changed.keys());
+    let after_expiry = cursors.last().unwrap().clone();
     drs.close();
 
     // The cursor survives a restart: a new source, nothing new.

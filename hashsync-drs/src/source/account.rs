@@ -34,6 +34,11 @@ pub(super) fn needs_full_read(object: &ReplicatedObject) -> bool {
     object.values(&OBJECT_CLASS).is_empty() || object.value(&SAM_ACCOUNT_NAME).is_none()
 }
 
+/// Whether an incremental change is the object's deletion.
+pub(super) fn is_deletion(object: &ReplicatedObject) -> bool {
+    flag(object, &IS_DELETED)
+}
+
 /// Maps `object` (read whole) at the replication position `usn`.
 pub(super) fn account_from_object(
     object: &ReplicatedObject,

@@ -39,7 +39,7 @@ use crate::drsuapi::{
     ReplicationCursor, ReplicationFlags, schema,
 };
 use crate::rpc::ReplicationCredentials;
-use account::{Replicated, account_from_object, needs_full_read};
+use account::{Replicated, account_from_object, is_deletion, needs_full_read};
 use session::Session;
 
 /// Objects per page by default (`cMaxObjects`).
@@ -214,21 +214,20 @@ impl DrsSource {
     }
 
     fn session(&mut self) -> Result<&mut Session, DrsSourceError> {
-        if self.session.is_none() {
-            let config = crate::rpc::AssociationConfig {
-                record_transcript: self.record_transcript,
-                ..Default::default()
-            };
-            let session = Session::open(
+        let session = match self.session.take() {
+            Some(session) => session,
+            None => Session::open(
                 &self.endpoint,
                 &self.credentials,
                 self.client_dsa,
                 self.timeout,
-                config,
-            )?;
-            self.session = Some(session);
-        }
-        Ok(self.session.as_mut().expect("opened above"))
+                crate::rpc::AssociationConfig {
+                    record_transcript: self.record_transcript,
+                    ..Default::default()
+                },
+            )?,
+        };
+        Ok(self.session.insert(session))
     }
 
     /// Drops a session that failed: the next call connects again.
@@ -324,7 +323,10 @@ impl DrsSource {
             // The k-th object of a page changed at a USN above the page's
             // start plus k: a position that orders the changes.
             let usn = first_usn.saturating_add(index as u64 + 1);
-            let object = if partial && needs_full_read(&object) {
+            let object = if partial && is_deletion(&object) {
+                // A deleted object: nothing to sync, nothing to re-read.
+                continue;
+            } else if partial && needs_full_read(&object) {
                 match self.read_whole(naming_context, &object)? {
                     Some(whole) => whole,
                     None => continue,
@@ -358,10 +360,24 @@ impl DrsSource {
         let mut name = DsName::from_guid(changed.guid);
         name.dn = changed.dn.clone();
         let request = self.request(name, &ReplicationCursor::default(), 1, EXOP_REPL_OBJ);
-        let reply = self
-            .session()?
-            .get_nc_changes(request)
-            .map_err(|e| name_nc(e, naming_context))?;
+        let reply = match self.session()?.get_nc_changes(request) {
+            Ok(reply) => reply,
+            // Gone since the change was replicated (deleted, moved out of
+            // the domain), or the server will not single it out: left out
+            // and logged, so one object never blocks the cycle.
+            Err(DrsSourceError::Refused { code, .. }) => {
+                self.skips.push(hashsync::sync::SourceSkip::new(
+                    changed.dn.clone(),
+                    "",
+                    hashsync::sync::SkipCause::Malformed {
+                        attribute: "objectGUID",
+                        reason: format!("not read again whole: EXOP_REPL_OBJ returned {code}"),
+                    },
+                ));
+                return Ok(None);
+            }
+            Err(other) => return Err(name_nc(other, naming_context)),
+        };
         self.timings.calls += 1;
         Ok(reply
             .into_replicated_objects()

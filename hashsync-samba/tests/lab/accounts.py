@@ -6,6 +6,7 @@
 #      {"op": "computer", "name" (without $), "password"}
 #      {"op": "setpassword", "name", "password"}
 #      {"op": "expire", "name"}: pwdLastSet = 0 (must change at next logon)
+#      {"op": "delete", "name"}
 #      {"op": "grant", "name", "rights": ["get-changes", "get-changes-all"]}:
 #          the replication rights on the domain, as control access ACEs
 import json
@@ -56,6 +57,9 @@ for op in spec["ops"]:
         m = ldb.Message(res[0].dn)
         m["pwdLastSet"] = ldb.MessageElement("0", ldb.FLAG_MOD_REPLACE, "pwdLastSet")
         db.modify(m)
+    elif kind == "delete":
+        res = db.search(base, ldb.SCOPE_SUBTREE, by_name(op["name"]), ["dn"])
+        db.delete(res[0].dn)
     elif kind == "grant":
         res = db.search(base, ldb.SCOPE_SUBTREE, by_name(op["name"]), ["objectSid"])
         sid = str(ndr_unpack(security.dom_sid, res[0]["objectSid"][0]))
