@@ -18,8 +18,7 @@
 mod lab;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use hashsync::Password;
 use hashsync::sync::{ChangeSource, Cursor, SourceItem};
@@ -85,23 +84,7 @@ fn capture_drs_exchange() {
         )
         .expect("segment sizes");
     }
-    let mut tshark = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &lab.namespace,
-            "tshark",
-            "-q",
-            "-i",
-            "lo",
-            "-w",
-        ])
-        .arg(out.join("drs_exchange.pcapng"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tshark");
-    std::thread::sleep(Duration::from_secs(2));
+    let capture = lab.capture(&out.join("drs_exchange.pcapng"));
     let status = Command::new("ip")
         .args(["netns", "exec", &lab.namespace])
         .arg(std::env::current_exe().unwrap())
@@ -116,11 +99,7 @@ fn capture_drs_exchange() {
         .env(OUT, &out)
         .status()
         .expect("child");
-    std::thread::sleep(Duration::from_secs(1));
-    let _ = Command::new("kill")
-        .args(["-INT", &tshark.id().to_string()])
-        .status();
-    let _ = tshark.wait();
+    capture.stop();
     assert!(
         status.success(),
         "the capture in the namespace failed: {status}"

@@ -19,7 +19,7 @@
 #[path = "../../hashsync-samba/tests/lab/mod.rs"]
 mod lab;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use hashsync::Password;
@@ -64,26 +64,9 @@ fn drsuapi_over_ntlm_privacy_against_samba() {
     }
     let lab = lab::Lab::new().expect("lab");
     let capture_dir = std::env::var_os("HASHSYNC_RPC_CAPTURE_DIR").map(std::path::PathBuf::from);
-    let mut tshark = capture_dir.as_ref().map(|dir| {
+    let capture = capture_dir.as_ref().map(|dir| {
         std::fs::create_dir_all(dir).unwrap();
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &lab.namespace,
-                "tshark",
-                "-q",
-                "-i",
-                "lo",
-                "-w",
-            ])
-            .arg(dir.join("drsuapi.pcap"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tshark");
-        std::thread::sleep(Duration::from_secs(2));
-        child
+        lab.capture(&dir.join("drsuapi.pcap"))
     });
     let status = Command::new("ip")
         .args(["netns", "exec", &lab.namespace])
@@ -97,12 +80,8 @@ fn drsuapi_over_ntlm_privacy_against_samba() {
         .env(CHILD, "1")
         .status()
         .expect("child test");
-    if let Some(tshark) = tshark.as_mut() {
-        std::thread::sleep(Duration::from_secs(1));
-        let _ = Command::new("kill")
-            .args(["-INT", &tshark.id().to_string()])
-            .status();
-        let _ = tshark.wait();
+    if let Some(capture) = capture {
+        capture.stop();
     }
     assert!(
         status.success(),

@@ -87,17 +87,20 @@ fn a_credentials_file_others_can_read_is_refused_before_any_server() {
     std::fs::write(&credentials, "ONPREM\\svc\nSecret-Passw0rd\n").unwrap();
     std::fs::set_permissions(&credentials, std::fs::Permissions::from_mode(0o644)).unwrap();
     let state = dir.join("state");
-    let output = run(&[
-        "--source",
-        // Nothing listens here: the refusal must come first.
-        "drs://127.0.0.1:9",
-        "--source-credentials",
-        credentials.to_str().unwrap(),
-        "--target",
-        "ldapi://y",
-        "--state",
-        state.to_str().unwrap(),
-    ]);
+    // Nothing listens at port 9: with a 0644 file, the refusal comes first.
+    let sync = || {
+        run(&[
+            "--source",
+            "drs://127.0.0.1:9",
+            "--source-credentials",
+            credentials.to_str().unwrap(),
+            "--target",
+            "ldapi://y",
+            "--state",
+            state.to_str().unwrap(),
+        ])
+    };
+    let output = sync();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
@@ -106,16 +109,7 @@ fn a_credentials_file_others_can_read_is_refused_before_any_server() {
     assert!(!stderr.contains("Secret-Passw0rd"));
     // At 0600 it is read, and the unreachable DC is the error (exit 1).
     std::fs::set_permissions(&credentials, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let output = run(&[
-        "--source",
-        "drs://127.0.0.1:9",
-        "--source-credentials",
-        credentials.to_str().unwrap(),
-        "--target",
-        "ldapi://y",
-        "--state",
-        state.to_str().unwrap(),
-    ]);
+    let output = sync();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("127.0.0.1:9"), "{stderr}");

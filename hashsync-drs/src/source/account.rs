@@ -154,21 +154,23 @@ fn object_class(object: &ReplicatedObject) -> String {
         .map_or(oid, |(_, name)| (*name).to_owned())
 }
 
-/// A little-endian integer attribute of `N` bytes; absent is 0 (AD omits
-/// a zero `pwdLastSet` from nothing), a wrong size is `None`.
+/// A little-endian integer attribute of `N` bytes (4: a signed 32-bit
+/// value, 8: a 64-bit one); absent is 0 (AD omits a zero `pwdLastSet`
+/// from nothing), a wrong size is `None`.
 fn integer<const N: usize>(
     object: &ReplicatedObject,
     oid: &const_oid::ObjectIdentifier,
 ) -> Option<i64> {
+    const { assert!(N > 0 && N <= 8) };
     let Some(bytes) = object.value(oid) else {
         return Some(0);
     };
     let bytes = <[u8; N]>::try_from(bytes).ok()?;
-    Some(match N {
-        4 => i64::from(i32::from_le_bytes(bytes[..4].try_into().ok()?)),
-        8 => i64::from_le_bytes(bytes[..8].try_into().ok()?),
-        _ => return None,
-    })
+    // Sign-extended from the top byte, as i32/i64::from_le_bytes would.
+    let fill = if bytes[N - 1] & 0x80 != 0 { 0xFF } else { 0 };
+    let mut wide = [fill; 8];
+    wide[..N].copy_from_slice(&bytes);
+    Some(i64::from_le_bytes(wide))
 }
 
 /// A BOOL attribute (4 bytes, non-zero is TRUE); absent is FALSE.

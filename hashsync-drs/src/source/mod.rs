@@ -115,6 +115,9 @@ pub struct DrsSource {
     partition: Option<Partition>,
     skips: SkipLog,
     timings: ReplicationTimings,
+    /// The partial attribute set every request asks for, and the prefix
+    /// table its ATTRTYPs are relative to (built once).
+    attributes: (PrefixTable, PartialAttributeSet),
     /// Connections keep a transcript (test vectors only).
     record_transcript: bool,
 }
@@ -145,6 +148,7 @@ impl DrsSource {
             partition: None,
             skips: SkipLog::default(),
             timings: ReplicationTimings::default(),
+            attributes: account_attributes(),
             record_transcript: false,
         }
     }
@@ -295,10 +299,7 @@ impl DrsSource {
                 .max(from.usn_vector.high_obj_update);
         }
         let request = self.request(DsName::from_dn(naming_context), &from, self.page_objects, 0);
-        let reply = self
-            .session()?
-            .get_nc_changes(request)
-            .map_err(|e| name_nc(e, naming_context))?;
+        let reply = self.session()?.get_nc_changes(request, naming_context)?;
         self.timings.calls += 1;
         let started = Instant::now();
         // The server's up-to-dateness vector comes with the last page and
@@ -360,7 +361,7 @@ impl DrsSource {
         let mut name = DsName::from_guid(changed.guid);
         name.dn = changed.dn.clone();
         let request = self.request(name, &ReplicationCursor::default(), 1, EXOP_REPL_OBJ);
-        let reply = match self.session()?.get_nc_changes(request) {
+        let reply = match self.session()?.get_nc_changes(request, naming_context) {
             Ok(reply) => reply,
             // Gone since the change was replicated (deleted, moved out of
             // the domain), or the server will not single it out: left out
@@ -376,7 +377,7 @@ impl DrsSource {
                 ));
                 return Ok(None);
             }
-            Err(other) => return Err(name_nc(other, naming_context)),
+            Err(other) => return Err(other),
         };
         self.timings.calls += 1;
         Ok(reply
@@ -392,15 +393,6 @@ impl DrsSource {
         max_objects: u32,
         extended_op: u32,
     ) -> GetNcChangesRequest {
-        let (mut table, set): (PrefixTable, PartialAttributeSet) =
-            PartialAttributeSet::for_oids(&ACCOUNT_ATTRIBUTES);
-        // The table ends with a schemaInfo entry, as Windows DCs send it
-        // (index 0, 0xFF then the schema revision and the invocation id of
-        // its last writer; zeros: this client has no schema). Samba
-        // refuses a table without it (WERR_INVALID_PARAMETER).
-        let mut schema_info = vec![0u8; SCHEMA_INFO_LEN];
-        schema_info[0] = 0xFF;
-        table.entries.push(PrefixEntry::new(0, schema_info));
         let mut request = GetNcChangesRequest::password_sync(
             crate::drsuapi::DrsHandle([0; 20]),
             self.client_dsa,
@@ -409,8 +401,8 @@ impl DrsSource {
             max_objects,
             PAGE_BYTES,
         );
-        request.partial_attr_set = Some(set);
-        request.prefix_table_dest = table;
+        request.partial_attr_set = Some(self.attributes.1.clone());
+        request.prefix_table_dest = self.attributes.0.clone();
         request.extended_op = extended_op;
         request.flags = if extended_op != 0 {
             ReplicationFlags::INIT_SYNC | ReplicationFlags::WRIT_REP
@@ -424,22 +416,17 @@ impl DrsSource {
     }
 }
 
-/// Names the naming context in a missing-right error.
-fn name_nc(error: DrsSourceError, naming_context: &str) -> DrsSourceError {
-    match error {
-        DrsSourceError::MissingReplicationRight {
-            server,
-            account,
-            right,
-            ..
-        } => DrsSourceError::MissingReplicationRight {
-            server,
-            account,
-            naming_context: naming_context.to_owned(),
-            right,
-        },
-        other => other,
-    }
+/// [`ACCOUNT_ATTRIBUTES`] as a partial attribute set, with the prefix
+/// table that ends with a schemaInfo entry, as Windows DCs send it (index
+/// 0, 0xFF then the schema revision and the invocation id of its last
+/// writer; zeros: this client has no schema). Samba refuses a table
+/// without it (WERR_INVALID_PARAMETER).
+fn account_attributes() -> (PrefixTable, PartialAttributeSet) {
+    let (mut table, set) = PartialAttributeSet::for_oids(&ACCOUNT_ATTRIBUTES);
+    let mut schema_info = vec![0u8; SCHEMA_INFO_LEN];
+    schema_info[0] = 0xFF;
+    table.entries.push(PrefixEntry::new(0, schema_info));
+    (table, set)
 }
 
 /// The pages of one replication, read as the engine asks for items.

@@ -162,12 +162,12 @@ impl Session {
     }
 
     /// One `IDL_DRSGetNCChanges` call with `request` (its handle set
-    /// here). A refusal for want of rights is told apart: asked again
-    /// without the secret attributes, the server answers if only
-    /// "Replicating Directory Changes All" is missing.
+    /// here) in the domain `naming_context`. A refusal for want of rights
+    /// is told apart ([`Session::missing_right`]).
     pub(super) fn get_nc_changes(
         &mut self,
         mut request: GetNcChangesRequest,
+        naming_context: &str,
     ) -> Result<GetNcChangesReply, DrsSourceError> {
         request.handle = self.handle;
         let operation = "IDL_DRSGetNCChanges";
@@ -180,7 +180,7 @@ impl Session {
             return Err(DrsSourceError::MissingReplicationRight {
                 server: self.server.clone(),
                 account: self.account.clone(),
-                naming_context: String::new(),
+                naming_context: naming_context.to_owned(),
                 right,
             });
         }

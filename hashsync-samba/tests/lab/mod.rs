@@ -59,6 +59,21 @@ pub struct Dc {
     master: Option<Child>,
 }
 
+/// tshark capturing the lab namespace's loopback into a file; stopped
+/// with SIGINT (so the file is complete) when [`Capture::stop`]ped.
+pub struct Capture(Child);
+
+impl Capture {
+    /// Waits a moment for the last packets, then stops tshark.
+    pub fn stop(mut self) {
+        std::thread::sleep(Duration::from_secs(1));
+        let _ = Command::new("kill")
+            .args(["-INT", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
 /// The source DC of the lab under `root`, as a test's child process in
 /// the namespace sees it (to run account operations; not started here).
 pub fn source_at(root: &Path) -> Dc {
@@ -365,6 +380,29 @@ impl Lab {
         .map_err(|e| e.to_string())?;
         self.replicate = true;
         Ok(())
+    }
+
+    /// Starts tshark on the namespace's loopback, writing `pcap` (for
+    /// captured vectors); ready once it returns.
+    pub fn capture(&self, pcap: &Path) -> Capture {
+        let child = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.namespace,
+                "tshark",
+                "-q",
+                "-i",
+                "lo",
+                "-w",
+            ])
+            .arg(pcap)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tshark");
+        std::thread::sleep(Duration::from_secs(2));
+        Capture(child)
     }
 
     /// The credentials file of [`Lab::read_by_replication`].
