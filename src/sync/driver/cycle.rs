@@ -13,8 +13,8 @@ use super::super::event::FullSyncReason;
 use super::super::source::ChangeSource;
 use super::super::transport::Transport;
 use super::super::transport::{Batch, BatchId};
-use super::preparing::Preparing;
-use super::{Clock, Observer, PartitionSyncRecord, RunOutcome, StopHandle, prepare_batch};
+use super::preparing::Preparations;
+use super::{Clock, Observer, PartitionSyncRecord, RunOutcome, StopHandle};
 
 /// How often a sleeping driver looks at its stop handle.
 const STOP_POLL: Duration = Duration::from_millis(250);
@@ -30,13 +30,12 @@ pub(super) struct Parts<'a, T, C, K, O> {
     pub(super) observer: &'a mut O,
     pub(super) stop: &'a StopHandle,
     pub(super) states: &'a mut Vec<PartitionSyncRecord>,
-    pub(super) threads: usize,
     pub(super) batch_limit: Option<u64>,
     pub(super) batches_sent: &'a mut u64,
     pub(super) retries_first: bool,
-    /// The batch being prepared on the pool while the next accounts are
-    /// read; sent before anything else.
-    pub(super) preparing: Option<Preparing>,
+    /// The batches being prepared while the next accounts are read,
+    /// oldest first; sent in that order before anything else.
+    pub(super) preparing: Preparations,
 }
 
 impl<T, C, K, O> Parts<'_, T, C, K, O>
@@ -46,9 +45,9 @@ where
     K: Clock,
     O: Observer,
 {
-    /// One cycle of `channel` over `source`, ending by `deadline`. A batch
-    /// still being prepared when the cycle ends early (an error) was never
-    /// sent: its items go back to the send queue.
+    /// One cycle of `channel` over `source`, ending by `deadline`. Batches
+    /// still being prepared when the cycle ends early (an error) were never
+    /// sent: their items go back to the send queue.
     pub(super) fn cycle<S: ChangeSource>(
         &mut self,
         channel: &mut Channel,
@@ -57,13 +56,7 @@ where
         deadline: Instant,
     ) -> Result<Abort, DriverError<S::Error, C::Error>> {
         let outcome = self.cycle_inner(channel, source, forced, deadline);
-        if let Some(preparing) = self.preparing.take() {
-            let id = preparing.id;
-            drop(preparing.finish());
-            channel
-                .handle_batch_unsent(id)
-                .map_err(DriverError::Channel)?;
-        }
+        self.give_back_prepared(channel)?;
         outcome
     }
 
@@ -142,9 +135,9 @@ where
                         Some(Ok(item)) => channel.handle_source_item(handle, item),
                         Some(Err(err)) => {
                             ended = true;
-                            // The batch prepared in the background was
-                            // read before the error: its results (and the
-                            // commits they allow) come first, as they
+                            // The batches prepared in the background were
+                            // read before the error: their results (and
+                            // the commits they allow) come first, as they
                             // would on one thread.
                             if let Some(abort) = self.send_prepared(channel)? {
                                 return self.abort(channel, abort);
@@ -160,8 +153,8 @@ where
                     };
                     handled.map_err(DriverError::Channel)?;
                 }
-                // While more is to be read, the last ready batch is
-                // prepared on the pool as the next accounts are read.
+                // While more is to be read, the ready batches are prepared
+                // on the pool as the next accounts are read.
                 if let Some(abort) = self.send_ready_while_reading(channel, !ended)? {
                     return self.abort(channel, abort);
                 }
@@ -255,13 +248,15 @@ where
         self.send_ready_while_reading(channel, false)
     }
 
-    /// [`send_ready`](Self::send_ready), first sending the batch prepared
-    /// in the background since the last call. With `more_to_read` (and
-    /// more than one thread), the last ready batch is not waited for: its
-    /// preparation starts on the pool and the call returns, so that the
-    /// reading thread's work (the next accounts, scope, events) overlaps
-    /// the hashing. Only when the channel would take another batch's
-    /// input even if that one failed whole, so back-pressure is unchanged.
+    /// [`send_ready`](Self::send_ready) for a driver that reads on. With
+    /// `more_to_read`, ready batches are not waited for: each starts on
+    /// the pool and up to [`Preparations::read_ahead`] stay in preparation (the
+    /// oldest sent once there are more) while the next accounts are read,
+    /// so that the reading thread's work (accounts, scope, events)
+    /// overlaps the hashing. Only while the channel would take another
+    /// batch's input even if every batch in flight failed whole, so
+    /// back-pressure is unchanged; without that, or with nothing more to
+    /// read, every batch is sent before the call returns.
     fn send_ready_while_reading<SE: std::error::Error + 'static>(
         &mut self,
         channel: &mut Channel,
@@ -269,63 +264,65 @@ where
     ) -> Result<Abort, DriverError<SE, C::Error>> {
         loop {
             if self.stop.is_stopped() {
-                if let Some(preparing) = self.preparing.take() {
-                    let id = preparing.id;
-                    drop(preparing.finish());
-                    channel
-                        .handle_batch_unsent(id)
-                        .map_err(DriverError::Channel)?;
-                }
+                self.give_back_prepared(channel)?;
                 channel.interrupt_cycle();
                 self.flush(channel)?;
                 return Ok(Some(RunOutcome::Stopped));
             }
-            if self.preparing.is_some() {
-                if let Some(abort) = self.send_prepared(channel)? {
+            let now = self.clock.now();
+            let polled = match channel.poll_batch(now) {
+                Some(outgoing) => {
+                    self.preparing.start(outgoing);
+                    true
+                }
+                None => false,
+            };
+            let window = if more_to_read && channel.wants_input() {
+                self.preparing.read_ahead()
+            } else {
+                0
+            };
+            if self.preparing.len() > window {
+                if let Some((id, prepared)) = self.preparing.finish_oldest()
+                    && let Some(abort) = self.deliver(channel, id, prepared)?
+                {
                     return Ok(Some(abort));
                 }
                 continue;
             }
-            let now = self.clock.now();
-            let Some(outgoing) = channel.poll_batch(now) else {
+            if !polled {
                 break;
-            };
-            let outgoing = if more_to_read && channel.wants_input() {
-                match Preparing::start(outgoing, self.threads) {
-                    Ok(preparing) => {
-                        self.preparing = Some(preparing);
-                        break;
-                    }
-                    // One thread, or no pool: prepared here.
-                    Err(outgoing) => outgoing,
-                }
-            } else {
-                outgoing
-            };
-            let id = outgoing.id;
-            let prepared = prepare_batch(&outgoing, self.threads);
-            drop(outgoing);
-            if let Some(abort) = self.deliver(channel, id, prepared)? {
-                return Ok(Some(abort));
             }
         }
         self.flush(channel)?;
         Ok(None)
     }
 
-    /// Sends the batch prepared in the background, if there is one, and
-    /// hands its results to the channel.
+    /// Sends every batch prepared in the background, oldest first, and
+    /// hands their results to the channel.
     fn send_prepared<SE: std::error::Error + 'static>(
         &mut self,
         channel: &mut Channel,
     ) -> Result<Abort, DriverError<SE, C::Error>> {
-        match self.preparing.take() {
-            Some(preparing) => {
-                let id = preparing.id;
-                self.deliver(channel, id, preparing.finish())
+        while let Some((id, prepared)) = self.preparing.finish_oldest() {
+            if let Some(abort) = self.deliver(channel, id, prepared)? {
+                return Ok(Some(abort));
             }
-            None => Ok(None),
         }
+        Ok(None)
+    }
+
+    /// Hands every batch still in preparation back to the channel unsent.
+    fn give_back_prepared<SE: std::error::Error + 'static>(
+        &mut self,
+        channel: &mut Channel,
+    ) -> Result<(), DriverError<SE, C::Error>> {
+        for id in self.preparing.cancel_all() {
+            channel
+                .handle_batch_unsent(id)
+                .map_err(DriverError::Channel)?;
+        }
+        Ok(())
     }
 
     /// Sends one prepared batch and hands its results to the channel (a

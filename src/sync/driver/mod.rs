@@ -32,6 +32,7 @@ mod preparing;
 pub use clock::{Clock, StopHandle, SystemClock, VirtualClock};
 
 use cycle::Parts;
+use preparing::Preparations;
 
 /// Entra Connect's password sync cycle: every 2 minutes (not configurable).
 pub const CYCLE_INTERVAL: Duration = Duration::from_secs(120);
@@ -237,7 +238,12 @@ where
         }
     }
 
-    /// Threads used to prepare a batch (1 = on the calling thread).
+    /// Threads that prepare batches, the calling thread included (1 = on
+    /// the calling thread alone; the default is every core). With more
+    /// than one, up to two batches are prepared on rayon's pool while the
+    /// next accounts are read, and the calling thread joins in whenever it
+    /// waits for one; batches are still sent, and their results handed
+    /// back, one at a time and in order.
     pub fn set_threads(&mut self, threads: usize) {
         self.threads = threads.max(1);
     }
@@ -404,11 +410,10 @@ where
                 observer: &mut self.observer,
                 stop: &self.stop,
                 states: &mut self.states,
-                threads: self.threads,
                 batch_limit: self.batch_limit,
                 batches_sent: &mut self.batches_sent,
                 retries_first: self.retries_first,
-                preparing: None,
+                preparing: Preparations::new(self.threads),
             },
             &mut self.channels,
         )
@@ -492,5 +497,9 @@ where
 /// Prepares a batch on `threads` threads (the calling thread included),
 /// each running the bulk derivations (several SIMD chains at once).
 pub fn prepare_batch(outgoing: &OutgoingBatch, threads: usize) -> crate::Result<Batch> {
-    outgoing.prepare_on(threads)
+    let mut preparations = Preparations::new(threads);
+    preparations.start(outgoing.clone());
+    preparations
+        .finish_oldest()
+        .map_or_else(|| outgoing.prepare(), |(_, prepared)| prepared)
 }

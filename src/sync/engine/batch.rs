@@ -13,7 +13,7 @@ use super::{Channel, ChannelError};
 /// OrgId hashes), send it, and hand the results back under
 /// [`OutgoingBatch::id`]; if it cannot be prepared, hand it back with
 /// [`Channel::handle_batch_unsent`].
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct OutgoingBatch {
     /// Id to hand back with the results.
     pub id: BatchId,
@@ -28,38 +28,18 @@ pub struct OutgoingBatch {
 impl OutgoingBatch {
     /// Prepares every request on this thread (several SIMD chains at once).
     pub fn prepare(&self) -> crate::Result<Batch> {
-        self.prepare_on(1)
+        let updates = self.prepare_requests(0..self.requests.len())?;
+        Ok(self.with_updates(updates))
     }
 
-    /// Prepares every request on `threads` threads (a batch is too small for
-    /// the bulk API's own work split), each running several SIMD chains.
-    pub(crate) fn prepare_on(&self, threads: usize) -> crate::Result<Batch> {
-        let requests: Vec<&UpdateRequest> = self.requests.iter().map(|r| &**r).collect();
-        if threads <= 1 || requests.len() < 2 || cfg!(not(feature = "parallel")) {
-            let updates = super::super::credential::prepare_all(&requests)?;
-            return Ok(self.with_updates(updates));
-        }
-        // On rayon's persistent pool: spawning fresh threads for every
-        // batch of 50 cost about a fifth of the hashing time.
-        let chunk = requests.len().div_ceil(threads);
-        #[cfg(feature = "parallel")]
-        let parts: Vec<crate::Result<Vec<_>>> = {
-            use rayon::prelude::*;
-            requests
-                .par_chunks(chunk)
-                .map(super::super::credential::prepare_all)
-                .collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let parts: Vec<crate::Result<Vec<_>>> = requests
-            .chunks(chunk)
-            .map(super::super::credential::prepare_all)
-            .collect();
-        let mut updates = Vec::with_capacity(requests.len());
-        for part in parts {
-            updates.extend(part?);
-        }
-        Ok(self.with_updates(updates))
+    /// Prepares the requests in `range` on this thread, in order (the
+    /// driver spreads a batch's ranges over its threads).
+    pub(crate) fn prepare_requests(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> crate::Result<Vec<CredentialUpdate>> {
+        let requests: Vec<&UpdateRequest> = self.requests[range].iter().map(|r| &**r).collect();
+        super::super::credential::prepare_all(&requests)
     }
 
     /// The transport batch holding `updates` (prepared from
