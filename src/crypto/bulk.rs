@@ -32,7 +32,7 @@
 use rayon::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::dispatch::{Engine, Job};
+use super::dispatch::{Job, Plan};
 use super::kerberos::{AesKeys, Iterations, aes_keys_from_tkey, tkey_from_blocks};
 use super::nt::nt_hash;
 use super::org_id::org_id_password;
@@ -72,7 +72,7 @@ pub struct LegacyKeys {
 /// NT hash and both AES keys for every input, on all cores; results in
 /// input order (see the [module example](self)).
 pub fn legacy_keys(inputs: &[LegacyInput<'_>]) -> Vec<Result<LegacyKeys>> {
-    legacy_keys_parallel(Engine::bulk_sha1(), inputs)
+    legacy_keys_parallel(Plan::bulk_sha1(), inputs)
 }
 
 /// [`legacy_keys`] on the calling thread only: for callers that manage
@@ -92,7 +92,7 @@ pub fn legacy_keys(inputs: &[LegacyInput<'_>]) -> Vec<Result<LegacyKeys>> {
 /// assert!(keys[1].is_ok());
 /// ```
 pub fn legacy_keys_on_current_thread(inputs: &[LegacyInput<'_>]) -> Vec<Result<LegacyKeys>> {
-    legacy_keys_with_engine(Engine::bulk_sha1(), inputs)
+    legacy_keys_with_plan(Plan::bulk_sha1(), inputs)
 }
 
 /// One input to [`org_id_hashes`].
@@ -123,12 +123,12 @@ pub struct OrgIdInput<'a> {
 /// # Ok::<(), hashsync::Error>(())
 /// ```
 pub fn org_id_hashes(inputs: &[OrgIdInput<'_>]) -> Vec<Result<OrgIdHash>> {
-    org_id_hashes_parallel(Engine::bulk_sha256(), inputs)
+    org_id_hashes_parallel(Plan::bulk_sha256(), inputs)
 }
 
 /// [`org_id_hashes`] on the calling thread only.
 pub fn org_id_hashes_on_current_thread(inputs: &[OrgIdInput<'_>]) -> Vec<Result<OrgIdHash>> {
-    org_id_hashes_with_engine(Engine::bulk_sha256(), inputs)
+    org_id_hashes_with_plan(Plan::bulk_sha256(), inputs)
 }
 
 /// Fresh OrgId hashes (a new random salt each, as every password sync
@@ -162,7 +162,7 @@ pub fn generate_org_id_hashes(
 }
 
 pub(crate) fn legacy_keys_parallel(
-    engine: Engine,
+    plan: &Plan,
     inputs: &[LegacyInput<'_>],
 ) -> Vec<Result<LegacyKeys>> {
     #[cfg(feature = "parallel")]
@@ -170,13 +170,13 @@ pub(crate) fn legacy_keys_parallel(
     #[cfg(not(feature = "parallel"))]
     let chunks = inputs.chunks(LEGACY_TASK_INPUTS);
     let parts: Vec<Vec<Result<LegacyKeys>>> = chunks
-        .map(|chunk| legacy_keys_with_engine(engine, chunk))
+        .map(|chunk| legacy_keys_with_plan(plan, chunk))
         .collect();
     parts.into_iter().flatten().collect()
 }
 
-pub(crate) fn legacy_keys_with_engine(
-    engine: Engine,
+pub(crate) fn legacy_keys_with_plan(
+    plan: &Plan,
     inputs: &[LegacyInput<'_>],
 ) -> Vec<Result<LegacyKeys>> {
     // Two chains per valid input (PBKDF2 blocks T_1 and T_2); the capacity
@@ -191,7 +191,7 @@ pub(crate) fn legacy_keys_with_engine(
             });
         }
     }
-    let blocks = engine.sha1(&jobs);
+    let blocks = plan.sha1(&jobs);
     jobs.zeroize();
     let mut pairs = blocks.chunks_exact(2);
     inputs
@@ -216,7 +216,7 @@ pub(crate) fn legacy_keys_with_engine(
 }
 
 pub(crate) fn org_id_hashes_parallel(
-    engine: Engine,
+    plan: &Plan,
     inputs: &[OrgIdInput<'_>],
 ) -> Vec<Result<OrgIdHash>> {
     #[cfg(feature = "parallel")]
@@ -224,13 +224,13 @@ pub(crate) fn org_id_hashes_parallel(
     #[cfg(not(feature = "parallel"))]
     let chunks = inputs.chunks(ORG_ID_TASK_INPUTS);
     let parts: Vec<Vec<Result<OrgIdHash>>> = chunks
-        .map(|chunk| org_id_hashes_with_engine(engine, chunk))
+        .map(|chunk| org_id_hashes_with_plan(plan, chunk))
         .collect();
     parts.into_iter().flatten().collect()
 }
 
-pub(crate) fn org_id_hashes_with_engine(
-    engine: Engine,
+pub(crate) fn org_id_hashes_with_plan(
+    plan: &Plan,
     inputs: &[OrgIdInput<'_>],
 ) -> Vec<Result<OrgIdHash>> {
     let mut jobs = Zeroizing::new(Vec::with_capacity(inputs.len()));
@@ -241,7 +241,7 @@ pub(crate) fn org_id_hashes_with_engine(
             iterations: input.iterations,
         });
     }
-    let blocks = engine.sha256(&jobs);
+    let blocks = plan.sha256(&jobs);
     jobs.zeroize();
     let mut blocks = blocks.iter();
     inputs

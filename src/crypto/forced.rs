@@ -6,7 +6,7 @@
 //! [`Backend`], or returns `None` when this CPU lacks it.
 
 use super::bulk::{self, LegacyInput, LegacyKeys, OrgIdInput};
-use super::dispatch::{Backend, Engine};
+use super::dispatch::{Backend, Engine, Plan};
 use super::kerberos::{AesKeys, Iterations, aes_keys_with_engine};
 use super::salt::Salt;
 use crate::error::Result;
@@ -18,7 +18,7 @@ pub fn legacy_keys_with(
     backend: Backend,
     inputs: &[LegacyInput<'_>],
 ) -> Option<Vec<Result<LegacyKeys>>> {
-    Engine::new(backend).map(|engine| bulk::legacy_keys_with_engine(engine, inputs))
+    Engine::new(backend).map(|engine| bulk::legacy_keys_with_plan(&Plan::sha1_only(engine), inputs))
 }
 
 /// [`bulk::legacy_keys`] (all cores) on `backend`; `None` if this CPU
@@ -27,7 +27,7 @@ pub fn legacy_keys_parallel_with(
     backend: Backend,
     inputs: &[LegacyInput<'_>],
 ) -> Option<Vec<Result<LegacyKeys>>> {
-    Engine::new(backend).map(|engine| bulk::legacy_keys_parallel(engine, inputs))
+    Engine::new(backend).map(|engine| bulk::legacy_keys_parallel(&Plan::sha1_only(engine), inputs))
 }
 
 /// [`bulk::org_id_hashes_on_current_thread`] on `backend`; `None` if this
@@ -36,7 +36,8 @@ pub fn org_id_hashes_with(
     backend: Backend,
     inputs: &[OrgIdInput<'_>],
 ) -> Option<Vec<Result<OrgIdHash>>> {
-    Engine::new(backend).map(|engine| bulk::org_id_hashes_with_engine(engine, inputs))
+    Engine::new(backend)
+        .map(|engine| bulk::org_id_hashes_with_plan(&Plan::sha256_only(engine), inputs))
 }
 
 /// [`bulk::org_id_hashes`] (all cores) on `backend`; `None` if this CPU
@@ -45,7 +46,8 @@ pub fn org_id_hashes_parallel_with(
     backend: Backend,
     inputs: &[OrgIdInput<'_>],
 ) -> Option<Vec<Result<OrgIdHash>>> {
-    Engine::new(backend).map(|engine| bulk::org_id_hashes_parallel(engine, inputs))
+    Engine::new(backend)
+        .map(|engine| bulk::org_id_hashes_parallel(&Plan::sha256_only(engine), inputs))
 }
 
 /// [`aes_keys_from_utf8`](crate::crypto::aes_keys_from_utf8) (one

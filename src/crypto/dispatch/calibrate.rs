@@ -10,7 +10,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Engine, Job};
+use super::plan::Measured;
+use super::{Engine, Job, Plan};
 use crate::crypto::pbkdf2::Chain;
 
 /// Chains in the job: a multiple of every kernel's width (1, 2, 4, 8, 16,
@@ -21,30 +22,43 @@ const ITERATIONS: u32 = 16;
 /// Timed runs per candidate (after one untimed warm-up).
 const RUNS: usize = 5;
 
-/// The engine among `candidates` that finished the SHA-1 job fastest.
-pub(super) fn fastest_sha1(candidates: &[Engine]) -> Engine {
-    fastest(candidates, |engine, jobs| {
+/// The SHA-1 plan for `candidates`, from one timed job each.
+pub(super) fn plan_sha1(candidates: &[Engine]) -> Plan {
+    plan(candidates, Engine::sha1_lanes, |engine, jobs| {
         std::hint::black_box(engine.sha1(jobs));
     })
 }
 
-/// The engine among `candidates` that finished the SHA-256 job fastest.
-pub(super) fn fastest_sha256(candidates: &[Engine]) -> Engine {
-    fastest(candidates, |engine, jobs| {
+/// The SHA-256 plan for `candidates`, from one timed job each.
+pub(super) fn plan_sha256(candidates: &[Engine]) -> Plan {
+    plan(candidates, Engine::sha256_lanes, |engine, jobs| {
         std::hint::black_box(engine.sha256(jobs));
     })
 }
 
-fn fastest<S: Copy + Default + AsMut<[u32]>>(
+/// Every candidate runs the same [`CHAINS`] chains (full lanes, so
+/// `CHAINS / width` calls); one call's time is the plan's measure of a
+/// pass over a full or partial group.
+fn plan<S: Copy + Default + AsMut<[u32]>>(
     candidates: &[Engine],
+    lanes: impl Fn(Engine) -> usize,
     run: impl Fn(Engine, &[Job<S>]),
-) -> Engine {
+) -> Plan {
     let jobs = synthetic_jobs::<S>();
-    candidates
+    let measured: Vec<Measured> = candidates
         .iter()
-        .map(|&engine| (engine, best_time(|| run(engine, &jobs))))
-        .min_by_key(|&(_, time)| time)
-        .map_or(Engine::Portable, |(engine, _)| engine)
+        .map(|&engine| {
+            let width = lanes(engine);
+            let calls = CHAINS.div_ceil(width) as u32;
+            Measured {
+                engine,
+                width,
+                pass: best_time(|| run(engine, &jobs)) / calls,
+            }
+        })
+        .collect();
+    Plan::from_measurements(&measured)
+        .unwrap_or_else(|| Plan::only(Engine::Portable, lanes(Engine::Portable)))
 }
 
 /// The shortest of [`RUNS`] timed runs of `job`, after a warm-up run

@@ -10,6 +10,7 @@
 //! one per call.
 
 mod calibrate;
+mod plan;
 mod schedule;
 
 use std::sync::OnceLock;
@@ -21,6 +22,7 @@ use super::simd::{
     self, ARRAY_LANES, AVX2_LANES, AVX512_SHA1_LANES, AVX512_SHA256_LANES, Avx2, Avx512,
     SHA1_SHANI_LANES, SHA256_SHANI_LANES, Sha1State, Sha256State, ShaNi,
 };
+pub(crate) use plan::Plan;
 pub(crate) use schedule::Job;
 use schedule::schedule;
 
@@ -74,13 +76,13 @@ impl Backend {
     /// process: [`Backend::forced`] if set, else the fastest one measured
     /// (the measurement runs on the first call, here or in a bulk call).
     pub fn best_for_kerberos() -> Backend {
-        Engine::bulk_sha1().backend()
+        Plan::bulk_sha1().main().backend()
     }
 
     /// The backend bulk OrgId (SHA-256) derivation uses in this process,
     /// chosen like [`Backend::best_for_kerberos`].
     pub fn best_for_org_id() -> Backend {
-        Engine::bulk_sha256().backend()
+        Plan::bulk_sha256().main().backend()
     }
 
     /// The backend [`BACKEND_VARIABLE`] forces, read once per process;
@@ -133,22 +135,6 @@ impl Engine {
         }
     }
 
-    /// The engine for many SHA-1 chains: forced, or measured once.
-    pub(crate) fn bulk_sha1() -> Self {
-        static BULK: OnceLock<Engine> = OnceLock::new();
-        *BULK.get_or_init(|| {
-            Self::forced().unwrap_or_else(|| calibrate::fastest_sha1(&Self::candidates()))
-        })
-    }
-
-    /// The engine for many SHA-256 chains: forced, or measured once.
-    pub(crate) fn bulk_sha256() -> Self {
-        static BULK: OnceLock<Engine> = OnceLock::new();
-        *BULK.get_or_init(|| {
-            Self::forced().unwrap_or_else(|| calibrate::fastest_sha256(&Self::candidates()))
-        })
-    }
-
     /// The engine for one password's two chains: forced, or SHA-NI if
     /// present (a lane kernel would leave all but two lanes idle), else
     /// portable.
@@ -161,8 +147,30 @@ impl Engine {
         })
     }
 
+    /// Chains per SHA-1 kernel call.
+    pub(crate) fn sha1_lanes(self) -> usize {
+        match self {
+            Engine::Portable => 1,
+            Engine::ShaNi(_) => SHA1_SHANI_LANES,
+            Engine::PortableLanes => ARRAY_LANES,
+            Engine::Avx2(_) => AVX2_LANES,
+            Engine::Avx512(_) => AVX512_SHA1_LANES,
+        }
+    }
+
+    /// Chains per SHA-256 kernel call.
+    pub(crate) fn sha256_lanes(self) -> usize {
+        match self {
+            Engine::Portable => 1,
+            Engine::ShaNi(_) => SHA256_SHANI_LANES,
+            Engine::PortableLanes => ARRAY_LANES,
+            Engine::Avx2(_) => AVX2_LANES,
+            Engine::Avx512(_) => AVX512_SHA256_LANES,
+        }
+    }
+
     /// The engine [`BACKEND_VARIABLE`] forces, read once.
-    fn forced() -> Option<Self> {
+    pub(super) fn forced() -> Option<Self> {
         static FORCED: OnceLock<Option<Engine>> = OnceLock::new();
         *FORCED.get_or_init(|| {
             std::env::var(BACKEND_VARIABLE)
@@ -174,7 +182,7 @@ impl Engine {
 
     /// What calibration measures: every supported backend but
     /// [`Backend::PortableLanes`], which exists to be tested, not to win.
-    fn candidates() -> Vec<Self> {
+    pub(super) fn candidates() -> Vec<Self> {
         Backend::ALL
             .into_iter()
             .filter(|backend| *backend != Backend::PortableLanes)
@@ -195,45 +203,41 @@ impl Engine {
 
     /// `T` of every SHA-1 job, in job order.
     pub(crate) fn sha1(self, jobs: &[Job<Sha1State>]) -> Zeroizing<Vec<Sha1State>> {
+        let lanes = self.sha1_lanes();
         match self {
-            Engine::Portable => schedule(jobs, 1, |chains, iterations, out| {
+            Engine::Portable => schedule(jobs, lanes, |chains, iterations, out| {
                 out[0] = chains[0].iterate::<Sha1>(iterations);
             }),
-            Engine::ShaNi(token) => schedule(jobs, SHA1_SHANI_LANES, |chains, iterations, out| {
+            Engine::ShaNi(token) => schedule(jobs, lanes, |chains, iterations, out| {
                 simd::sha1_shani(token, chains, iterations, out);
             }),
-            Engine::PortableLanes => schedule(jobs, ARRAY_LANES, simd::sha1_array_lanes),
-            Engine::Avx2(token) => schedule(jobs, AVX2_LANES, |chains, iterations, out| {
+            Engine::PortableLanes => schedule(jobs, lanes, simd::sha1_array_lanes),
+            Engine::Avx2(token) => schedule(jobs, lanes, |chains, iterations, out| {
                 simd::sha1_avx2(token, chains, iterations, out);
             }),
-            Engine::Avx512(token) => {
-                schedule(jobs, AVX512_SHA1_LANES, |chains, iterations, out| {
-                    simd::sha1_avx512(token, chains, iterations, out);
-                })
-            }
+            Engine::Avx512(token) => schedule(jobs, lanes, |chains, iterations, out| {
+                simd::sha1_avx512(token, chains, iterations, out);
+            }),
         }
     }
 
     /// `T` of every SHA-256 job, in job order.
     pub(crate) fn sha256(self, jobs: &[Job<Sha256State>]) -> Zeroizing<Vec<Sha256State>> {
+        let lanes = self.sha256_lanes();
         match self {
-            Engine::Portable => schedule(jobs, 1, |chains, iterations, out| {
+            Engine::Portable => schedule(jobs, lanes, |chains, iterations, out| {
                 out[0] = chains[0].iterate::<Sha256>(iterations);
             }),
-            Engine::ShaNi(token) => {
-                schedule(jobs, SHA256_SHANI_LANES, |chains, iterations, out| {
-                    simd::sha256_shani(token, chains, iterations, out);
-                })
-            }
-            Engine::PortableLanes => schedule(jobs, ARRAY_LANES, simd::sha256_array_lanes),
-            Engine::Avx2(token) => schedule(jobs, AVX2_LANES, |chains, iterations, out| {
+            Engine::ShaNi(token) => schedule(jobs, lanes, |chains, iterations, out| {
+                simd::sha256_shani(token, chains, iterations, out);
+            }),
+            Engine::PortableLanes => schedule(jobs, lanes, simd::sha256_array_lanes),
+            Engine::Avx2(token) => schedule(jobs, lanes, |chains, iterations, out| {
                 simd::sha256_avx2(token, chains, iterations, out);
             }),
-            Engine::Avx512(token) => {
-                schedule(jobs, AVX512_SHA256_LANES, |chains, iterations, out| {
-                    simd::sha256_avx512(token, chains, iterations, out);
-                })
-            }
+            Engine::Avx512(token) => schedule(jobs, lanes, |chains, iterations, out| {
+                simd::sha256_avx512(token, chains, iterations, out);
+            }),
         }
     }
 }
@@ -265,14 +269,15 @@ mod tests {
                 .iter()
                 .any(|engine| engine.backend() == Backend::PortableLanes)
         );
-        let sha1 = calibrate::fastest_sha1(&candidates).backend();
-        let sha256 = calibrate::fastest_sha256(&candidates).backend();
-        for chosen in [sha1, sha256] {
-            assert!(candidates.iter().any(|engine| engine.backend() == chosen));
+        let supported = |engine: Engine| candidates.iter().any(|c| c.backend() == engine.backend());
+        for plan in [
+            calibrate::plan_sha1(&candidates),
+            calibrate::plan_sha256(&candidates),
+        ] {
+            assert!(supported(plan.main()));
+            assert!((0..32).all(|left| supported(plan.tail(left))));
         }
-        assert_eq!(
-            calibrate::fastest_sha1(&[Engine::Portable]).backend(),
-            Backend::Portable
-        );
+        let portable = calibrate::plan_sha1(&[Engine::Portable]);
+        assert_eq!(portable.main().backend(), Backend::Portable);
     }
 }
