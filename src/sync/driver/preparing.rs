@@ -24,10 +24,10 @@ use super::super::transport::{Batch, BatchId};
 /// (sixteen OrgId chains in one AVX-512 register, the thirty-two SHA-1
 /// chains of sixteen cleartext passwords in two interleaved groups), so
 /// cutting a batch into units costs no lane that one thread would fill.
-pub(in crate::sync::driver) const UNIT_REQUESTS: usize = 16;
+const UNIT_REQUESTS: usize = 16;
 
 /// Batches in preparation while the driver reads the next one.
-pub(in crate::sync::driver) const READ_AHEAD_BATCHES: usize = 2;
+const READ_AHEAD_BATCHES: usize = 2;
 
 /// The batches being prepared, oldest first.
 pub(in crate::sync::driver) struct Preparations {
@@ -60,7 +60,7 @@ struct BatchWork {
     unit_done: Condvar,
     /// Tests: the unit whose first preparation unwinds.
     #[cfg(test)]
-    unwind_once: std::sync::Mutex<Option<usize>>,
+    unwind_once: Mutex<Option<usize>>,
 }
 
 struct Progress {
@@ -93,7 +93,7 @@ impl BatchWork {
             }),
             unit_done: Condvar::new(),
             #[cfg(test)]
-            unwind_once: std::sync::Mutex::new(None),
+            unwind_once: Mutex::new(None),
         }
     }
 
