@@ -70,6 +70,7 @@ impl Plan {
         Self::only(engine, engine.sha256_lanes())
     }
 
+    /// `engine`, `width` chains per call, for everything.
     pub(super) fn only(engine: Engine, width: usize) -> Self {
         Self {
             main: engine,
