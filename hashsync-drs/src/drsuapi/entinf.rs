@@ -150,22 +150,12 @@ impl NdrType for MetaDataVector {
         let what = "PROPERTY_META_DATA_EXT_VECTOR.rgMetaData";
         let max_count = r.conformance(what, None)?;
         r.align(8, "PROPERTY_META_DATA_EXT_VECTOR")?;
-        let count_offset = r.offset();
-        let count = r.u32("PROPERTY_META_DATA_EXT_VECTOR.cNumProps")?;
-        r.check_range(
+        let count = r.size_is(
             "PROPERTY_META_DATA_EXT_VECTOR.cNumProps",
-            count,
-            0,
-            MAX_META_DATA,
+            what,
+            max_count,
+            (0, MAX_META_DATA),
         )?;
-        if count != max_count {
-            return Err(NdrError::ConformanceMismatch {
-                what,
-                offset: count_offset,
-                max_count,
-                expected: count,
-            });
-        }
         let count = r.count(what, count, META_DATA_SIZE)?;
         let mut stamps = Vec::with_capacity(count);
         for _ in 0..count {

@@ -222,17 +222,12 @@ impl NdrType for DrsExtensions {
 
     fn read_scalars(r: &mut NdrReader<'_>) -> Result<Self, NdrError> {
         let max_count = r.conformance("DRS_EXTENSIONS.rgb", None)?;
-        let cb_offset = r.offset();
-        let cb = r.u32("DRS_EXTENSIONS.cb")?;
-        r.check_range("DRS_EXTENSIONS.cb", cb, 1, MAX_EXTENSIONS_LEN)?;
-        if cb != max_count {
-            return Err(NdrError::ConformanceMismatch {
-                what: "DRS_EXTENSIONS.rgb",
-                offset: cb_offset,
-                max_count,
-                expected: cb,
-            });
-        }
+        let cb = r.size_is(
+            "DRS_EXTENSIONS.cb",
+            "DRS_EXTENSIONS.rgb",
+            max_count,
+            (1, MAX_EXTENSIONS_LEN),
+        )?;
         let bytes = r.take(cb as usize, "DRS_EXTENSIONS.rgb")?;
         Ok(Self::from_int_bytes(cb, bytes))
     }

@@ -153,22 +153,12 @@ impl NdrType for PartialAttributeSet {
             });
         }
         r.u32("PARTIAL_ATTR_VECTOR_V1_EXT.dwReserved1")?;
-        let count_offset = r.offset();
-        let count = r.u32("PARTIAL_ATTR_VECTOR_V1_EXT.cAttrs")?;
-        r.check_range(
+        let count = r.size_is(
             "PARTIAL_ATTR_VECTOR_V1_EXT.cAttrs",
-            count,
-            1,
-            MAX_ATTRIBUTES,
+            what,
+            max_count,
+            (1, MAX_ATTRIBUTES),
         )?;
-        if count != max_count {
-            return Err(NdrError::ConformanceMismatch {
-                what,
-                offset: count_offset,
-                max_count,
-                expected: count,
-            });
-        }
         let count = r.count(what, count, 4)?;
         let mut attributes = Vec::with_capacity(count);
         for _ in 0..count {

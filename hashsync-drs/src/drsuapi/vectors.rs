@@ -146,17 +146,12 @@ fn read_vector(r: &mut NdrReader<'_>, version: u32) -> Result<UpToDateVector, Nd
         });
     }
     r.u32("UPTODATE_VECTOR.dwReserved1")?;
-    let count_offset = r.offset();
-    let count = r.u32("UPTODATE_VECTOR.cNumCursors")?;
-    r.check_range("UPTODATE_VECTOR.cNumCursors", count, 0, MAX_CURSORS)?;
-    if count != max_count {
-        return Err(NdrError::ConformanceMismatch {
-            what,
-            offset: count_offset,
-            max_count,
-            expected: count,
-        });
-    }
+    let count = r.size_is(
+        "UPTODATE_VECTOR.cNumCursors",
+        what,
+        max_count,
+        (0, MAX_CURSORS),
+    )?;
     r.u32("UPTODATE_VECTOR.dwReserved2")?;
     let cursor_size = if version == 1 { 24 } else { 32 };
     let count = r.count("UPTODATE_VECTOR.rgCursors", count, cursor_size)?;

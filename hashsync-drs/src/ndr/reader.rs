@@ -219,6 +219,31 @@ impl<'a> NdrReader<'a> {
         }
     }
 
+    /// The field that sizes a conformant structure's trailing array
+    /// (`size_is(field)`): read here, within `min..=max`, and equal to the
+    /// maximum count the structure began with (else a mismatch reported
+    /// for `array`, at the field).
+    pub fn size_is(
+        &mut self,
+        field: &'static str,
+        array: &'static str,
+        max_count: u32,
+        (min, max): (u32, u32),
+    ) -> Result<u32, NdrError> {
+        let offset = self.offset;
+        let count = self.u32(field)?;
+        self.check_range(field, count, min, max)?;
+        if count != max_count {
+            return Err(NdrError::ConformanceMismatch {
+                what: array,
+                offset,
+                max_count,
+                expected: count,
+            });
+        }
+        Ok(count)
+    }
+
     /// The variance (offset, actual count) of a varying array whose
     /// maximum count is `max_count`.
     pub fn variance(&mut self, what: &'static str, max_count: u32) -> Result<(u32, u32), NdrError> {
